@@ -1,0 +1,149 @@
+/* The evaluation backend seam (public).
+ *
+ * A fai_backend is a small function table with two instances: `cpu` (OpenMP
+ * loops) and `cuda` (CUDA kernels, or a stub returning FAI_ENODEV when the
+ * build has no nvcc).  Both call the same per-item FAI_HD functions in
+ * kernels/*_core.h, so results are identical bit for bit (gcc
+ * -ffp-contract=off, nvcc --fmad=false, no transcendental functions inside
+ * the cores).  Callers pick a backend with fai_backend_select and never use
+ * #ifdef.
+ *
+ * All arrays are flat, row-major, host memory; the CUDA backend copies them in
+ * and out.  Dimensions: T snapshots, N satellites, G ground points, L
+ * candidate links, W = (N + 31) / 32 visibility words. */
+#ifndef FLUIDAI_BACKEND_H
+#define FLUIDAI_BACKEND_H
+
+#include "fluidai/common.h"
+#include "fluidai/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Propagation tables: every sine and cosine is precomputed on the host, so the
+ * per-(snapshot, satellite) core only multiplies and adds.
+ *   u(t) = u0 + udot·t        argument of latitude
+ *   w(t) = Ω(t) − θ_GMST(t)   longitude of the ascending node in ECEF
+ *   r_ecef = R_z(w) · a·[cos u, sin u·cos i, sin u·sin i]
+ * cos/sin u(t) come from the angle-addition formula with per-satellite u0
+ * and per-(snapshot, shell) udot·t. */
+typedef struct fai_prop_tables {
+  int n_sats;                 /* N */
+  int n_snaps;                /* T */
+  int n_shells;               /* S_h */
+  int n_planes;               /* planes over all shells */
+  const int *sat_shell;       /* [N] shell index */
+  const int *sat_plane;       /* [N] global plane index */
+  const double *sat_cos_u0;   /* [N] */
+  const double *sat_sin_u0;   /* [N] */
+  const double *shell_a_m;    /* [S_h] orbit radius (m) */
+  const double *shell_cos_i;  /* [S_h] */
+  const double *shell_sin_i;  /* [S_h] */
+  const double *shell_udot;   /* [S_h] argument-of-latitude rate (rad/s) */
+  const double *shell_wdot;   /* [S_h] Ω̇ − ω_E (rad/s) */
+  const double *snap_cos_ut;  /* [T][S_h] cos(udot·t) */
+  const double *snap_sin_ut;  /* [T][S_h] sin(udot·t) */
+  const double *snap_cos_w;   /* [T][P] cos w(t) per plane */
+  const double *snap_sin_w;   /* [T][P] sin w(t) per plane */
+} fai_prop_tables;
+
+/* Ground points (stations, users, cells) in ECEF. */
+typedef struct fai_ground_points {
+  int n;                        /* G */
+  const double *pos_m;          /* [G][3] ECEF position */
+  const double *up;             /* [G][3] unit ellipsoid normal (local vertical) */
+  const double *sin_min_elev;   /* [G] sine of the elevation mask */
+} fai_ground_points;
+
+/* Rules applied to every (snapshot, candidate link). */
+typedef struct fai_link_rules {
+  double block_radius_m;      /* line of sight must clear this sphere (Earth + atmosphere margin) */
+  double max_range_m;         /* <= 0: no range limit */
+  double max_rate_rad_s;      /* pointing-rate limit on |r×v|/|r|² (inertial); <= 0: none */
+  double polar_sin_lat;       /* inter-plane links off where |sin(geocentric lat)| > this; >= 1: off */
+  double survival_p;          /* Bernoulli survival probability per (snapshot, link) */
+  uint64_t seed;              /* RNG seed for survival draws (stream FAI_STREAM_ISL_SURVIVAL) */
+  uint64_t draw;              /* failure realisation number (0 for the nominal timeline) */
+} fai_link_rules;
+
+/* Per-snapshot graphs sharing one node count, in CSR form.  Nodes
+ * [0, n_transit) may relay; nodes >= n_transit (ground stations) are path
+ * end points only: a search never expands them unless they are the source. */
+typedef struct fai_graph_batch {
+  int n_graphs;              /* graphs (snapshots × realisations) */
+  int n_nodes;               /* nodes per graph */
+  int n_transit;             /* nodes that may relay */
+  const int64_t *edge_off;   /* [n_graphs + 1] first edge of each graph */
+  const int *row_ptr;        /* [n_graphs][n_nodes + 1] offsets relative to edge_off[g] */
+  const int *col;            /* [E] neighbour */
+  const double *w;           /* [E] weight (e.g. delay, s), >= 0 */
+} fai_graph_batch;
+
+typedef struct fai_backend fai_backend;
+
+struct fai_backend {
+  const char *name;  /* "cpu" or "cuda" */
+
+  /* Is it usable here?  FAI_ENODEV with a reason when not (no device, stub build). */
+  fai_status (*probe)(const fai_backend *be, char *detail, size_t n);
+
+  /* Positions and velocities (ECEF, m and m/s) of every satellite at every
+   * snapshot: pos/vel are [T][N][3]. */
+  fai_status (*propagate)(const fai_backend *be, const fai_prop_tables *tab, double *pos,
+                          double *vel, fai_error *err);
+
+  /* Visibility bitsets: bit j of words[(t·G + g)·W + j/32] is set when
+   * satellite j is at or above ground point g's mask at snapshot t. */
+  fai_status (*visibility)(const fai_backend *be, int n_snaps, int n_sats, const double *pos,
+                           const fai_ground_points *gp, uint32_t *words, fai_error *err);
+
+  /* Candidate links (a[l], b[l]; inter[l] != 0 for inter-plane links) judged
+   * at every snapshot: alive[t·L + l] in {0,1}, dist_m[t·L + l] always set. */
+  fai_status (*links)(const fai_backend *be, int n_snaps, int n_sats, const double *pos,
+                      const double *vel, int n_links, const int *a, const int *b,
+                      const uint8_t *inter, const fai_link_rules *rules, uint8_t *alive,
+                      double *dist_m, fai_error *err);
+
+  /* Single-source shortest paths (Dijkstra, ties to the lowest node index)
+   * from each of n_src sources in every graph: dist[(g·n_src + s)·n + v]
+   * (INFINITY when unreachable), pred likewise (-1 for source/unreachable;
+   * pred may be NULL), hops likewise (may be NULL). */
+  fai_status (*sssp)(const fai_backend *be, const fai_graph_batch *gb, int n_src,
+                     const int *src, double *dist, int *pred, int *hops, fai_error *err);
+
+  /* All-pairs shortest paths (Floyd–Warshall, relaying only through transit
+   * nodes): dist[(g·n + i)·n + j]. */
+  fai_status (*apsp)(const fai_backend *be, const fai_graph_batch *gb, double *dist,
+                     fai_error *err);
+
+  int threads;  /* cpu: OpenMP threads (0 = runtime default); cuda: unused */
+  int device;   /* cuda: device ordinal */
+};
+
+typedef enum fai_backend_kind {
+  FAI_BACKEND_AUTO = 0, /* cuda when usable, else cpu (and say which ran) */
+  FAI_BACKEND_CPU = 1,
+  FAI_BACKEND_CUDA = 2
+} fai_backend_kind;
+
+int fai_backend_kind_parse(const char *s, fai_backend_kind *out); /* 0 ok */
+
+/* The two instances; fai_backend_cuda() is a stub without nvcc. */
+const fai_backend *fai_backend_cpu(void);
+const fai_backend *fai_backend_cuda(void);
+int fai_backend_cuda_compiled(void); /* 1 when built with nvcc */
+
+/* Choose and configure a backend into *out (a copy of the instance).
+ * AUTO falls back to cpu and logs which ran; CUDA fails with FAI_ENODEV when
+ * unusable. threads: 0 = default. */
+fai_status fai_backend_select(fai_backend_kind kind, int threads, fai_backend *out,
+                              fai_error *err);
+
+/* Device description lines for `fluidai info` ("none" when none). */
+void fai_backend_cuda_describe(char *buf, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
