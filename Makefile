@@ -41,6 +41,7 @@ endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+CPPFLAGS += -DFAI_BUILD_VARIANT=\"$(VARIANT)\" -DFAI_BUILD_OPT=\"$(OPT)\" -DFAI_BUILD_SAN=$(SAN)
 CPPFLAGS += -Iinclude -Ikernels -I$(BUILD)/gen -Icore -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS := -std=c11 $(OPT) -g -fopenmp -ffp-contract=off -fno-math-errno $(WARN) $(SANFLAGS) $(PKG_CFLAGS)
 LDFLAGS += -fopenmp $(SANFLAGS)

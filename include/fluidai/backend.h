@@ -3,7 +3,7 @@
  * A fai_backend is a small function table with two instances: `cpu` (OpenMP
  * loops) and `cuda` (CUDA kernels, or a stub returning FAI_ENODEV when the
  * build has no nvcc).  Both call the same per-item FAI_HD functions in
- * kernels/*_core.h, so results are identical bit for bit (gcc
+ * kernels/NAME_core.h, so results are identical bit for bit (gcc
  * -ffp-contract=off, nvcc --fmad=false, no transcendental functions inside
  * the cores).  Callers pick a backend with fai_backend_select and never use
  * #ifdef.

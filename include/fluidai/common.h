@@ -1,6 +1,6 @@
 /* Definitions shared by host C code and by nvcc (public).
  *
- * FAI_HD marks the per-item arithmetic in kernels/*_core.h that both the
+ * FAI_HD marks the per-item arithmetic in the kernels/NAME_core.h headers that both the
  * OpenMP loops and the CUDA kernels call.  Everything in a header that nvcc
  * sees stays in the common subset of C11 and C++17: no VLAs, compound
  * literals, restrict or typeof. */

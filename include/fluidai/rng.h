@@ -5,7 +5,9 @@
  * (seed low word, seed high word); counter = (index low, index high, stream,
  * 0).  With stream 0 and index 0 the first block equals the first four
  * outputs of cuRAND's host Philox4_32_10 generator seeded with `seed`.
- * The arithmetic is in kernels/rng_core.h (FAI_HD); these are host wrappers. */
+ * The arithmetic is in kernels/rng_core.h (FAI_HD); these are host wrappers.
+ * Uniforms are odd multiples of 2^-53 in (0,1): 52 random bits, the most that
+ * fit strictly inside the interval on an even grid. */
 #ifndef FLUIDAI_RNG_H
 #define FLUIDAI_RNG_H
 
@@ -26,7 +28,7 @@ enum fai_rng_stream {
 };
 
 void fai_rng_block(uint64_t seed, uint32_t stream, uint64_t index, uint32_t out[4]);
-double fai_rng_uniform(uint64_t seed, uint32_t stream, uint64_t index);      /* (0,1), 53 bits */
+double fai_rng_uniform(uint64_t seed, uint32_t stream, uint64_t index);      /* (0,1), 52 bits */
 double fai_rng_normal(uint64_t seed, uint32_t stream, uint64_t index);       /* N(0,1), Box-Muller */
 double fai_rng_exponential(uint64_t seed, uint32_t stream, uint64_t index);  /* Exp(1) */
 

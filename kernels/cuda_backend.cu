@@ -1,0 +1,561 @@
+/* The `cuda` evaluation backend: one CUDA thread per item, calling the same
+ * FAI_HD cores as the cpu backend (prop_core.h, vis_core.h, link_core.h,
+ * sp_core.h), so with --fmad=false the outputs match the cpu backend bit for
+ * bit (tests/ suite `parity`).
+ *
+ * Host arrays are copied in, processed in chunks that keep the device working
+ * set near CU_BUDGET_BYTES, and copied back chunk by chunk; fai_interrupted()
+ * is polled between chunks (and between Floyd–Warshall steps), so on SIGINT
+ * the finished chunks stay in the outputs and the call returns FAI_EINTR.
+ * Every CUDA call is checked; failures become a fai_error (FAI_ENODEV for a
+ * missing device or kernel image, FAI_ENOMEM for device allocation,
+ * FAI_EINTERNAL otherwise) — this file never prints or exits. */
+#include <cuda_runtime.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fluidai/backend.h"
+#include "fluidai/log.h"
+#include "link_core.h"
+#include "prop_core.h"
+#include "sp_core.h"
+#include "vis_core.h"
+
+/* Device bytes one chunk may use (outputs + scratch); inputs that every chunk
+ * reads (tables, graphs, ground points) come on top. */
+#define CU_BUDGET_BYTES ((size_t)512 << 20)
+#define CU_BLOCK 256      /* threads per block, 1-D kernels */
+#define CU_SSSP_BLOCK 128 /* Dijkstra threads hold more registers */
+#define CU_FW_BX 32       /* Floyd–Warshall tile: 32 columns (coalesced) × 8 rows */
+#define CU_FW_BY 8
+#define CU_MAX_GRID_Z 65535 /* graphs per Floyd–Warshall launch (gridDim.z) */
+
+/* ---------------------------------------------------------------- kernels */
+
+__global__ void cu_k_propagate(fai_prop_tables tab, int t0, int64_t count, double *pos,
+                               double *vel) {
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  fai_prop_state(&tab, t0 + (int)(i / tab.n_sats), (int)(i % tab.n_sats), pos + 3 * i,
+                 vel ? vel + 3 * i : NULL);
+}
+
+/* Item (t, g, j) of the chunk; pos and words are chunk-relative. */
+__global__ void cu_k_visibility(int n_sats, int G, int W, int64_t count, const double *pos,
+                                const double *gpos, const double *up, const double *sin_min,
+                                uint32_t *words) {
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  {
+    const int64_t cell = i / W; /* t_rel·G + g */
+    const int j = (int)(i % W);
+    const int t = (int)(cell / G);
+    const int g = (int)(cell % G);
+    words[i] = fai_vis_word(pos + (size_t)t * (size_t)n_sats * 3, n_sats, gpos + 3 * (size_t)g,
+                            up + 3 * (size_t)g, sin_min[g], j);
+  }
+}
+
+/* Item (t, l) of the chunk; t0 makes the survival-draw index absolute. */
+__global__ void cu_k_links(int T, int t0, int n_sats, int L, int64_t count, const double *pos,
+                           const double *vel, const int *a, const int *b, const uint8_t *inter,
+                           fai_link_rules rules, uint8_t *alive, double *dist_m) {
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  {
+    const int t = (int)(i / L);
+    const int l = (int)(i % L);
+    const size_t base = (size_t)t * (size_t)n_sats;
+    const size_t ia = 3 * (base + (size_t)a[l]);
+    const size_t ib = 3 * (base + (size_t)b[l]);
+    alive[i] =
+        (uint8_t)fai_link_judge(pos + ia, pos + ib, vel ? vel + ia : NULL, vel ? vel + ib : NULL,
+                                inter ? inter[l] != 0 : 0, &rules, T, t0 + t, L, l, dist_m + i);
+  }
+}
+
+/* One (graph, source) search per thread; items i0 .. i0 + count − 1 of the
+ * batch, outputs and heap scratch chunk-relative.  Edge arrays hold edges
+ * from edge_off[0] (= ebase) on. */
+__global__ void cu_k_sssp(int n, int n_transit, int n_src, int64_t i0, int64_t count,
+                          const int64_t *edge_off, int64_t ebase, const int *row_ptr,
+                          const int *col, const double *w, const int *src, double *dist, int *pred,
+                          int *hops, int *scratch) {
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  {
+    const int64_t item = i0 + i;
+    const int g = (int)(item / n_src);
+    const int s = (int)(item % n_src);
+    const int64_t e0 = edge_off[g] - ebase;
+    const size_t out = (size_t)i * (size_t)n;
+    int *heap = scratch + 2 * out;
+    fai_sp_dijkstra(n, n_transit, row_ptr + (size_t)g * (size_t)(n + 1), col + e0, w + e0, src[s],
+                    dist + out, pred ? pred + out : NULL, hops ? hops + out : NULL, heap, heap + n);
+  }
+}
+
+/* Row `row` of graph g0 + gr, for count = graphs·n rows. */
+__global__ void cu_k_fw_init(int n, int g0, int64_t count, const int64_t *edge_off, int64_t ebase,
+                             const int *row_ptr, const int *col, const double *w, double *d) {
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  {
+    const int gr = (int)(i / n);
+    const int row = (int)(i % n);
+    const int g = g0 + gr;
+    const int64_t e0 = edge_off[g] - ebase;
+    fai_fw_init_row(n, row_ptr + (size_t)g * (size_t)(n + 1), col + e0, w + e0, row,
+                    d + (size_t)gr * (size_t)n * (size_t)n);
+  }
+}
+
+/* Step k for every cell of every graph in the chunk (blockIdx.z = graph). */
+__global__ void cu_k_fw_relax(int n, int k, double *d) {
+  const int j = blockIdx.x * CU_FW_BX + threadIdx.x;
+  const int i = blockIdx.y * CU_FW_BY + threadIdx.y;
+  if (i >= n || j >= n) return;
+  fai_fw_relax(n, d + (size_t)blockIdx.z * (size_t)n * (size_t)n, k, i, j);
+}
+
+/* ------------------------------------------------------------ host glue */
+
+static fai_status cu_status_of(cudaError_t e) {
+  switch (e) {
+    case cudaErrorNoDevice:
+    case cudaErrorInsufficientDriver:
+    case cudaErrorNoKernelImageForDevice:
+    case cudaErrorInvalidDevice:
+      return FAI_ENODEV;
+    case cudaErrorMemoryAllocation:
+      return FAI_ENOMEM;
+    default:
+      return FAI_EINTERNAL;
+  }
+}
+
+static fai_status cu_fail(cudaError_t e, const char *what, fai_error *err) {
+  (void)cudaGetLastError(); /* clear a non-sticky error so later calls start clean */
+  return fai_error_set(err, cu_status_of(e), "cuda: %s: %s (%s)", what, cudaGetErrorString(e),
+                       cudaGetErrorName(e));
+}
+
+/* Needs `fai_status st`, `fai_error *err` and a `cleanup:` label; every
+ * function-scope variable is declared before the first CU_TRY (C++ forbids
+ * a goto that jumps over an initialisation). */
+#define CU_TRY(call)                   \
+  do {                                 \
+    const cudaError_t cu_e_ = (call);  \
+    if (cu_e_ != cudaSuccess) {        \
+      st = cu_fail(cu_e_, #call, err); \
+      goto cleanup;                    \
+    }                                  \
+  } while (0)
+
+#define CU_INTERRUPTED(op, done, total)                                               \
+  do {                                                                                \
+    st = fai_error_set(err, FAI_EINTR, "%s interrupted after %lld of %lld items", op, \
+                       (long long)(done), (long long)(total));                        \
+    goto cleanup;                                                                     \
+  } while (0)
+
+static unsigned cu_blocks(int64_t count, int block) {
+  return (unsigned)((count + block - 1) / block);
+}
+
+/* cudaMalloc + copy of n host elements; *dev = NULL when n == 0 or host is
+ * NULL (optional arrays). */
+template <typename T>
+static cudaError_t cu_upload(T **dev, const T *host, size_t n) {
+  cudaError_t e;
+  *dev = NULL;
+  if (n == 0 || !host) return cudaSuccess;
+  e = cudaMalloc((void **)dev, n * sizeof(T));
+  if (e != cudaSuccess) return e;
+  return cudaMemcpy(*dev, host, n * sizeof(T), cudaMemcpyHostToDevice);
+}
+
+template <typename T>
+static cudaError_t cu_alloc(T **dev, size_t n) {
+  *dev = NULL;
+  if (n == 0) return cudaSuccess;
+  return cudaMalloc((void **)dev, n * sizeof(T));
+}
+
+/* Frees ignore errors: they run in cleanup after the real status is set. */
+static void cu_free(const void *p) {
+  if (p) (void)cudaFree((void *)p);
+}
+
+static int64_t cu_min64(int64_t a, int64_t b) {
+  return a < b ? a : b;
+}
+
+/* Units of `per_unit` bytes that fit the chunk budget, at least 1. */
+static int64_t cu_chunk_units(size_t per_unit, int64_t total) {
+  int64_t k = per_unit > 0 ? (int64_t)(CU_BUDGET_BYTES / per_unit) : total;
+  if (k < 1) k = 1;
+  return cu_min64(k, total);
+}
+
+static fai_status cu_probe(const fai_backend *be, char *detail, size_t n) {
+  int count = 0;
+  cudaDeviceProp prop;
+  cudaFuncAttributes fa;
+  cudaError_t e = cudaGetDeviceCount(&count);
+  char dummy[8];
+  if (!detail || n == 0) {
+    detail = dummy;
+    n = sizeof dummy;
+  }
+  if (e != cudaSuccess) {
+    (void)cudaGetLastError();
+    snprintf(detail, n, "%s", cudaGetErrorString(e));
+    return FAI_ENODEV;
+  }
+  if (count == 0) {
+    snprintf(detail, n, "no CUDA device found");
+    return FAI_ENODEV;
+  }
+  if (be->device < 0 || be->device >= count) {
+    snprintf(detail, n, "device %d requested, %d present", be->device, count);
+    return FAI_ENODEV;
+  }
+  e = cudaGetDeviceProperties(&prop, be->device);
+  if (e == cudaSuccess) e = cudaSetDevice(be->device);
+  /* A device newer or older than the compiled sm_XX images has no kernel to
+   * run: find out now rather than at the first launch. */
+  if (e == cudaSuccess) e = cudaFuncGetAttributes(&fa, cu_k_propagate);
+  if (e != cudaSuccess) {
+    (void)cudaGetLastError();
+    snprintf(detail, n, "device %d: %s", be->device, cudaGetErrorString(e));
+    return FAI_ENODEV;
+  }
+  snprintf(detail, n, "cuda device %d: %s (sm_%d%d, %.1f GiB)", be->device, prop.name, prop.major,
+           prop.minor, (double)prop.totalGlobalMem / (1024.0 * 1024.0 * 1024.0));
+  return FAI_OK;
+}
+
+static fai_status cu_propagate(const fai_backend *be, const fai_prop_tables *tab, double *pos,
+                               double *vel, fai_error *err) {
+  const int N = tab->n_sats;
+  const int T = tab->n_snaps;
+  const size_t TS = (size_t)T * (size_t)tab->n_shells;
+  const size_t TP = (size_t)T * (size_t)tab->n_planes;
+  fai_status st = fai__prop_tables_check(tab, err);
+  fai_prop_tables d;
+  int64_t chunk_t = 0;
+  int t0;
+  double *d_pos = NULL, *d_vel = NULL;
+  if (st != FAI_OK) return st;
+  if (N == 0 || T == 0) return FAI_OK;
+  memset(&d, 0, sizeof d);
+  d.n_sats = N;
+  d.n_snaps = T;
+  d.n_shells = tab->n_shells;
+  d.n_planes = tab->n_planes;
+  CU_TRY(cudaSetDevice(be->device));
+  CU_TRY(cu_upload((int **)&d.sat_shell, tab->sat_shell, (size_t)N));
+  CU_TRY(cu_upload((int **)&d.sat_plane, tab->sat_plane, (size_t)N));
+  CU_TRY(cu_upload((double **)&d.sat_cos_u0, tab->sat_cos_u0, (size_t)N));
+  CU_TRY(cu_upload((double **)&d.sat_sin_u0, tab->sat_sin_u0, (size_t)N));
+  CU_TRY(cu_upload((double **)&d.shell_a_m, tab->shell_a_m, (size_t)tab->n_shells));
+  CU_TRY(cu_upload((double **)&d.shell_cos_i, tab->shell_cos_i, (size_t)tab->n_shells));
+  CU_TRY(cu_upload((double **)&d.shell_sin_i, tab->shell_sin_i, (size_t)tab->n_shells));
+  CU_TRY(cu_upload((double **)&d.shell_udot, tab->shell_udot, (size_t)tab->n_shells));
+  CU_TRY(cu_upload((double **)&d.shell_wdot, tab->shell_wdot, (size_t)tab->n_shells));
+  CU_TRY(cu_upload((double **)&d.snap_cos_ut, tab->snap_cos_ut, TS));
+  CU_TRY(cu_upload((double **)&d.snap_sin_ut, tab->snap_sin_ut, TS));
+  CU_TRY(cu_upload((double **)&d.snap_cos_w, tab->snap_cos_w, TP));
+  CU_TRY(cu_upload((double **)&d.snap_sin_w, tab->snap_sin_w, TP));
+  chunk_t = cu_chunk_units((size_t)N * 3 * sizeof(double) * (vel ? 2 : 1), T);
+  CU_TRY(cu_alloc(&d_pos, (size_t)chunk_t * (size_t)N * 3));
+  if (vel) CU_TRY(cu_alloc(&d_vel, (size_t)chunk_t * (size_t)N * 3));
+  for (t0 = 0; t0 < T; t0 += (int)chunk_t) {
+    const int nt = (int)cu_min64(chunk_t, T - t0);
+    const int64_t count = (int64_t)nt * N;
+    const size_t off = (size_t)t0 * (size_t)N * 3;
+    if (fai_interrupted()) CU_INTERRUPTED("propagate", (int64_t)t0 * N, (int64_t)T * N);
+    cu_k_propagate<<<cu_blocks(count, CU_BLOCK), CU_BLOCK>>>(d, t0, count, d_pos, d_vel);
+    CU_TRY(cudaGetLastError());
+    CU_TRY(
+        cudaMemcpy(pos + off, d_pos, (size_t)count * 3 * sizeof(double), cudaMemcpyDeviceToHost));
+    if (vel)
+      CU_TRY(
+          cudaMemcpy(vel + off, d_vel, (size_t)count * 3 * sizeof(double), cudaMemcpyDeviceToHost));
+  }
+cleanup:
+  cu_free(d.sat_shell);
+  cu_free(d.sat_plane);
+  cu_free(d.sat_cos_u0);
+  cu_free(d.sat_sin_u0);
+  cu_free(d.shell_a_m);
+  cu_free(d.shell_cos_i);
+  cu_free(d.shell_sin_i);
+  cu_free(d.shell_udot);
+  cu_free(d.shell_wdot);
+  cu_free(d.snap_cos_ut);
+  cu_free(d.snap_sin_ut);
+  cu_free(d.snap_cos_w);
+  cu_free(d.snap_sin_w);
+  cu_free(d_pos);
+  cu_free(d_vel);
+  return st;
+}
+
+static fai_status cu_visibility(const fai_backend *be, int n_snaps, int n_sats, const double *pos,
+                                const fai_ground_points *gp, uint32_t *words, fai_error *err) {
+  const int G = gp->n;
+  const int W = (n_sats + 31) / 32;
+  fai_status st = fai__vis_check(n_snaps, n_sats, gp, err);
+  double *d_gpos = NULL, *d_up = NULL, *d_sin = NULL, *d_pos = NULL;
+  uint32_t *d_words = NULL;
+  int64_t chunk_t = 0;
+  int t0;
+  if (st != FAI_OK) return st;
+  if (n_snaps == 0 || G == 0 || W == 0) return FAI_OK;
+  CU_TRY(cudaSetDevice(be->device));
+  CU_TRY(cu_upload(&d_gpos, gp->pos_m, (size_t)G * 3));
+  CU_TRY(cu_upload(&d_up, gp->up, (size_t)G * 3));
+  CU_TRY(cu_upload(&d_sin, gp->sin_min_elev, (size_t)G));
+  chunk_t = cu_chunk_units((size_t)n_sats * 3 * sizeof(double) + (size_t)G * W * sizeof(uint32_t),
+                           n_snaps);
+  CU_TRY(cu_alloc(&d_pos, (size_t)chunk_t * (size_t)n_sats * 3));
+  CU_TRY(cu_alloc(&d_words, (size_t)chunk_t * (size_t)G * (size_t)W));
+  for (t0 = 0; t0 < n_snaps; t0 += (int)chunk_t) {
+    const int nt = (int)cu_min64(chunk_t, n_snaps - t0);
+    const int64_t count = (int64_t)nt * G * W;
+    if (fai_interrupted())
+      CU_INTERRUPTED("visibility", (int64_t)t0 * G * W, (int64_t)n_snaps * G * W);
+    CU_TRY(cudaMemcpy(d_pos, pos + (size_t)t0 * (size_t)n_sats * 3,
+                      (size_t)nt * (size_t)n_sats * 3 * sizeof(double), cudaMemcpyHostToDevice));
+    cu_k_visibility<<<cu_blocks(count, CU_BLOCK), CU_BLOCK>>>(n_sats, G, W, count, d_pos, d_gpos,
+                                                              d_up, d_sin, d_words);
+    CU_TRY(cudaGetLastError());
+    CU_TRY(cudaMemcpy(words + (size_t)t0 * (size_t)G * (size_t)W, d_words,
+                      (size_t)count * sizeof(uint32_t), cudaMemcpyDeviceToHost));
+  }
+cleanup:
+  cu_free(d_gpos);
+  cu_free(d_up);
+  cu_free(d_sin);
+  cu_free(d_pos);
+  cu_free(d_words);
+  return st;
+}
+
+static fai_status cu_links(const fai_backend *be, int n_snaps, int n_sats, const double *pos,
+                           const double *vel, int n_links, const int *a, const int *b,
+                           const uint8_t *inter, const fai_link_rules *rules, uint8_t *alive,
+                           double *dist_m, fai_error *err) {
+  const int L = n_links;
+  fai_status st = fai__links_check(n_snaps, n_sats, n_links, a, b, vel, rules, err);
+  int *d_a = NULL, *d_b = NULL;
+  uint8_t *d_inter = NULL, *d_alive = NULL;
+  double *d_pos = NULL, *d_vel = NULL, *d_dist = NULL;
+  int64_t chunk_t = 0;
+  size_t snap_state = 0;
+  int t0;
+  if (st != FAI_OK) return st;
+  if (n_snaps == 0 || L == 0) return FAI_OK;
+  snap_state = (size_t)n_sats * 3;
+  CU_TRY(cudaSetDevice(be->device));
+  CU_TRY(cu_upload(&d_a, a, (size_t)L));
+  CU_TRY(cu_upload(&d_b, b, (size_t)L));
+  CU_TRY(cu_upload(&d_inter, inter, (size_t)L));
+  chunk_t = cu_chunk_units(
+      snap_state * sizeof(double) * (vel ? 2 : 1) + (size_t)L * (sizeof(uint8_t) + sizeof(double)),
+      n_snaps);
+  CU_TRY(cu_alloc(&d_pos, (size_t)chunk_t * snap_state));
+  if (vel) CU_TRY(cu_alloc(&d_vel, (size_t)chunk_t * snap_state));
+  CU_TRY(cu_alloc(&d_alive, (size_t)chunk_t * (size_t)L));
+  CU_TRY(cu_alloc(&d_dist, (size_t)chunk_t * (size_t)L));
+  for (t0 = 0; t0 < n_snaps; t0 += (int)chunk_t) {
+    const int nt = (int)cu_min64(chunk_t, n_snaps - t0);
+    const int64_t count = (int64_t)nt * L;
+    const size_t off = (size_t)t0 * snap_state;
+    if (fai_interrupted()) CU_INTERRUPTED("links", (int64_t)t0 * L, (int64_t)n_snaps * L);
+    CU_TRY(cudaMemcpy(d_pos, pos + off, (size_t)nt * snap_state * sizeof(double),
+                      cudaMemcpyHostToDevice));
+    if (vel)
+      CU_TRY(cudaMemcpy(d_vel, vel + off, (size_t)nt * snap_state * sizeof(double),
+                        cudaMemcpyHostToDevice));
+    cu_k_links<<<cu_blocks(count, CU_BLOCK), CU_BLOCK>>>(
+        n_snaps, t0, n_sats, L, count, d_pos, d_vel, d_a, d_b, d_inter, *rules, d_alive, d_dist);
+    CU_TRY(cudaGetLastError());
+    CU_TRY(
+        cudaMemcpy(alive + (size_t)t0 * (size_t)L, d_alive, (size_t)count, cudaMemcpyDeviceToHost));
+    CU_TRY(cudaMemcpy(dist_m + (size_t)t0 * (size_t)L, d_dist, (size_t)count * sizeof(double),
+                      cudaMemcpyDeviceToHost));
+  }
+cleanup:
+  cu_free(d_a);
+  cu_free(d_b);
+  cu_free(d_inter);
+  cu_free(d_alive);
+  cu_free(d_pos);
+  cu_free(d_vel);
+  cu_free(d_dist);
+  return st;
+}
+
+/* Copy a graph batch's arrays to the device: edges from edge_off[0] to
+ * edge_off[n_graphs] only (kernels subtract edge_off[0]). */
+static cudaError_t cu_upload_graphs(const fai_graph_batch *gb, int64_t **d_off, int **d_rp,
+                                    int **d_col, double **d_w) {
+  const int64_t e0 = gb->edge_off[0];
+  const size_t ne = (size_t)(gb->edge_off[gb->n_graphs] - e0);
+  cudaError_t e = cu_upload(d_off, gb->edge_off, (size_t)gb->n_graphs + 1);
+  if (e == cudaSuccess)
+    e = cu_upload(d_rp, gb->row_ptr, (size_t)gb->n_graphs * (size_t)(gb->n_nodes + 1));
+  if (e == cudaSuccess) e = cu_upload(d_col, gb->col + e0, ne);
+  if (e == cudaSuccess) e = cu_upload(d_w, gb->w + e0, ne);
+  return e;
+}
+
+static fai_status cu_sssp(const fai_backend *be, const fai_graph_batch *gb, int n_src,
+                          const int *src, double *dist, int *pred, int *hops, fai_error *err) {
+  const int n = gb->n_nodes;
+  fai_status st = fai__graph_batch_check("sssp", gb, n_src, src, err);
+  int64_t *d_off = NULL;
+  int *d_rp = NULL, *d_col = NULL, *d_src = NULL, *d_pred = NULL, *d_hops = NULL;
+  int *d_scratch = NULL;
+  double *d_w = NULL, *d_dist = NULL;
+  int64_t total = 0, chunk = 0, i0;
+  size_t per_item = 0;
+  if (st != FAI_OK) return st;
+  total = (int64_t)gb->n_graphs * n_src;
+  if (total == 0 || n == 0) return FAI_OK;
+  /* Per search: dist, optional pred and hops, and heap + pos scratch. */
+  per_item = (size_t)n * (sizeof(double) + (pred ? sizeof(int) : 0) + (hops ? sizeof(int) : 0) +
+                          2 * sizeof(int));
+  chunk = cu_chunk_units(per_item, total);
+  CU_TRY(cudaSetDevice(be->device));
+  CU_TRY(cu_upload_graphs(gb, &d_off, &d_rp, &d_col, &d_w));
+  CU_TRY(cu_upload(&d_src, src, (size_t)n_src));
+  CU_TRY(cu_alloc(&d_dist, (size_t)chunk * (size_t)n));
+  if (pred) CU_TRY(cu_alloc(&d_pred, (size_t)chunk * (size_t)n));
+  if (hops) CU_TRY(cu_alloc(&d_hops, (size_t)chunk * (size_t)n));
+  CU_TRY(cu_alloc(&d_scratch, (size_t)chunk * 2 * (size_t)n));
+  for (i0 = 0; i0 < total; i0 += chunk) {
+    const int64_t count = cu_min64(chunk, total - i0);
+    const size_t off = (size_t)i0 * (size_t)n;
+    const size_t cnt = (size_t)count * (size_t)n;
+    if (fai_interrupted()) CU_INTERRUPTED("sssp", i0, total);
+    cu_k_sssp<<<cu_blocks(count, CU_SSSP_BLOCK), CU_SSSP_BLOCK>>>(
+        n, gb->n_transit, n_src, i0, count, d_off, gb->edge_off[0], d_rp, d_col, d_w, d_src, d_dist,
+        d_pred, d_hops, d_scratch);
+    CU_TRY(cudaGetLastError());
+    CU_TRY(cudaMemcpy(dist + off, d_dist, cnt * sizeof(double), cudaMemcpyDeviceToHost));
+    if (pred) CU_TRY(cudaMemcpy(pred + off, d_pred, cnt * sizeof(int), cudaMemcpyDeviceToHost));
+    if (hops) CU_TRY(cudaMemcpy(hops + off, d_hops, cnt * sizeof(int), cudaMemcpyDeviceToHost));
+  }
+cleanup:
+  cu_free(d_off);
+  cu_free(d_rp);
+  cu_free(d_col);
+  cu_free(d_w);
+  cu_free(d_src);
+  cu_free(d_dist);
+  cu_free(d_pred);
+  cu_free(d_hops);
+  cu_free(d_scratch);
+  return st;
+}
+
+static fai_status cu_apsp(const fai_backend *be, const fai_graph_batch *gb, double *dist,
+                          fai_error *err) {
+  const int n = gb->n_nodes;
+  const int G = gb->n_graphs;
+  const int kmax = gb->n_transit < n ? gb->n_transit : n;
+  fai_status st = fai__graph_batch_check("apsp", gb, 0, NULL, err);
+  int64_t *d_off = NULL;
+  int *d_rp = NULL, *d_col = NULL;
+  double *d_w = NULL, *d_d = NULL;
+  size_t nn = 0;
+  int chunk = 0, g0, k;
+  if (st != FAI_OK) return st;
+  if (G == 0 || n == 0) return FAI_OK;
+  nn = (size_t)n * (size_t)n;
+  chunk = (int)cu_min64(cu_chunk_units(nn * sizeof(double), G), CU_MAX_GRID_Z);
+  CU_TRY(cudaSetDevice(be->device));
+  CU_TRY(cu_upload_graphs(gb, &d_off, &d_rp, &d_col, &d_w));
+  CU_TRY(cu_alloc(&d_d, (size_t)chunk * nn));
+  for (g0 = 0; g0 < G; g0 += chunk) {
+    const int cnt = (int)cu_min64(chunk, G - g0);
+    const int64_t rows = (int64_t)cnt * n;
+    const dim3 block(CU_FW_BX, CU_FW_BY, 1);
+    const dim3 grid((unsigned)((n + CU_FW_BX - 1) / CU_FW_BX),
+                    (unsigned)((n + CU_FW_BY - 1) / CU_FW_BY), (unsigned)cnt);
+    if (fai_interrupted()) CU_INTERRUPTED("apsp", g0, G);
+    cu_k_fw_init<<<cu_blocks(rows, CU_BLOCK), CU_BLOCK>>>(n, g0, rows, d_off, gb->edge_off[0], d_rp,
+                                                          d_col, d_w, d_d);
+    CU_TRY(cudaGetLastError());
+    /* One launch per k: the launch boundary is the grid-wide barrier that
+     * Floyd–Warshall needs between steps. */
+    for (k = 0; k < kmax; ++k) {
+      if (fai_interrupted()) CU_INTERRUPTED("apsp", g0, G);
+      cu_k_fw_relax<<<grid, block>>>(n, k, d_d);
+      CU_TRY(cudaGetLastError());
+    }
+    CU_TRY(cudaMemcpy(dist + (size_t)g0 * nn, d_d, (size_t)cnt * nn * sizeof(double),
+                      cudaMemcpyDeviceToHost));
+  }
+cleanup:
+  cu_free(d_off);
+  cu_free(d_rp);
+  cu_free(d_col);
+  cu_free(d_w);
+  cu_free(d_d);
+  return st;
+}
+
+/* C++17 has no designated initialisers: fields in declaration order. */
+static const fai_backend cu_instance = {
+    "cuda", cu_probe, cu_propagate, cu_visibility, cu_links, cu_sssp, cu_apsp, 0, 0};
+
+extern "C" {
+
+int fai_backend_cuda_compiled(void) {
+  return 1;
+}
+
+const fai_backend *fai_backend_cuda(void) {
+  return &cu_instance;
+}
+
+void fai_backend_cuda_describe(char *buf, size_t n) {
+  int count = 0, d;
+  size_t used = 0;
+  cudaError_t e;
+  if (!buf || n == 0) return;
+  buf[0] = '\0';
+  e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess) {
+    (void)cudaGetLastError();
+    snprintf(buf, n, "no CUDA device: %s", cudaGetErrorString(e));
+    return;
+  }
+  if (count == 0) {
+    snprintf(buf, n, "no CUDA device: none found");
+    return;
+  }
+  for (d = 0; d < count && used + 1 < n; ++d) {
+    cudaDeviceProp p;
+    int w;
+    e = cudaGetDeviceProperties(&p, d);
+    if (e != cudaSuccess) {
+      (void)cudaGetLastError();
+      w = snprintf(buf + used, n - used, "%scuda device %d: %s", d ? "\n" : "", d,
+                   cudaGetErrorString(e));
+    } else {
+      w = snprintf(buf + used, n - used, "%scuda device %d: %s, compute capability %d.%d, %.1f GiB",
+                   d ? "\n" : "", d, p.name, p.major, p.minor,
+                   (double)p.totalGlobalMem / (1024.0 * 1024.0 * 1024.0));
+    }
+    if (w < 0) break;
+    used += (size_t)w;
+  }
+}
+
+} /* extern "C" */

@@ -1,0 +1,65 @@
+/* The `cuda` backend in builds without nvcc: every operation reports
+ * FAI_ENODEV, so callers never need #ifdef (libuv's no-fsevents.c pattern).
+ * Linked instead of cuda_backend.cu when the Makefile finds no nvcc. */
+#include <stdio.h>
+
+#include "fluidai/backend.h"
+
+#define STUB_REASON "fluidai was built without CUDA (nvcc not found at build time)"
+
+static fai_status stub_probe(const fai_backend *be, char *detail, size_t n) {
+  (void)be;
+  if (detail && n > 0) snprintf(detail, n, "%s", STUB_REASON);
+  return FAI_ENODEV;
+}
+
+static fai_status stub_propagate(const fai_backend *be, const fai_prop_tables *tab, double *pos,
+                                 double *vel, fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
+static fai_status stub_visibility(const fai_backend *be, int n_snaps, int n_sats, const double *pos,
+                                  const fai_ground_points *gp, uint32_t *words, fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
+static fai_status stub_links(const fai_backend *be, int n_snaps, int n_sats, const double *pos,
+                             const double *vel, int n_links, const int *a, const int *b,
+                             const uint8_t *inter, const fai_link_rules *rules, uint8_t *alive,
+                             double *dist_m, fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
+static fai_status stub_sssp(const fai_backend *be, const fai_graph_batch *gb, int n_src,
+                            const int *src, double *dist, int *pred, int *hops, fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
+static fai_status stub_apsp(const fai_backend *be, const fai_graph_batch *gb, double *dist,
+                            fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
+static const fai_backend stub_instance = {
+    .name = "cuda",
+    .probe = stub_probe,
+    .propagate = stub_propagate,
+    .visibility = stub_visibility,
+    .links = stub_links,
+    .sssp = stub_sssp,
+    .apsp = stub_apsp,
+    .threads = 0,
+    .device = 0,
+};
+
+int fai_backend_cuda_compiled(void) {
+  return 0;
+}
+
+const fai_backend *fai_backend_cuda(void) {
+  return &stub_instance;
+}
+
+void fai_backend_cuda_describe(char *buf, size_t n) {
+  if (buf && n > 0) snprintf(buf, n, "no CUDA device: %s", STUB_REASON);
+}
