@@ -65,24 +65,28 @@ fai_status fai_error_set_at(fai_error *err, fai_status code, const char *file, i
   return code;
 }
 
+/* Append to buf (capacity n, *used bytes so far), never overflowing. */
+static void append(char *buf, size_t n, size_t *used, const char *fmt, ...) {
+  if (*used + 1 >= n) return;
+  va_list ap;
+  va_start(ap, fmt);
+  int k = vsnprintf(buf + *used, n - *used, fmt, ap);
+  va_end(ap);
+  if (k > 0) *used += (size_t)k;
+  if (*used >= n) *used = n - 1;
+}
+
 void fai_error_format(const fai_error *err, char *buf, size_t n) {
   if (!buf || n == 0) return;
   buf[0] = '\0';
   if (!err) return;
   size_t used = 0;
-#define APPEND(...)                                                    \
-  do {                                                                 \
-    int k_ = snprintf(buf + used, used < n ? n - used : 0, __VA_ARGS__); \
-    if (k_ > 0) used += (size_t)k_;                                    \
-    if (used >= n) used = n - 1;                                       \
-  } while (0)
   if (err->file[0]) {
-    APPEND("%s", err->file);
-    if (err->line > 0) APPEND(":%d", err->line);
-    if (err->line > 0 && err->col > 0) APPEND(":%d", err->col);
-    APPEND(": ");
+    append(buf, n, &used, "%s", err->file);
+    if (err->line > 0) append(buf, n, &used, ":%d", err->line);
+    if (err->line > 0 && err->col > 0) append(buf, n, &used, ":%d", err->col);
+    append(buf, n, &used, ": ");
   }
-  if (err->path[0]) APPEND("%s: ", err->path);
-  APPEND("%s", err->msg[0] ? err->msg : fai_status_message(err->code));
-#undef APPEND
+  if (err->path[0]) append(buf, n, &used, "%s: ", err->path);
+  append(buf, n, &used, "%s", err->msg[0] ? err->msg : fai_status_message(err->code));
 }
