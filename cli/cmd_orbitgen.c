@@ -28,6 +28,7 @@ static const char *const HELP =
     "  --no-contacts          skip contact windows\n"
     "  --no-positions         do not write positions.csv\n"
     "  --no-isls              do not write isls.csv\n"
+    "  --gsls                 also write gsls.csv (visible ground links with rates)\n"
     "Output files (-o DIR): satellites.csv stations.csv positions.csv isls.csv\n"
     "contacts.csv timeline.json run.json (see README).\n\n" CLI_COMMON_HELP;
 
@@ -42,7 +43,8 @@ enum {
   OPT_NOPATHS,
   OPT_NOCONTACTS,
   OPT_NOPOS,
-  OPT_NOISLS
+  OPT_NOISLS,
+  OPT_GSLS
 };
 
 static void list_presets(void) {
@@ -137,6 +139,7 @@ int cmd_orbitgen(int argc, char **argv) {
                                             {"no-contacts", no_argument, 0, OPT_NOCONTACTS},
                                             {"no-positions", no_argument, 0, OPT_NOPOS},
                                             {"no-isls", no_argument, 0, OPT_NOISLS},
+                                            {"gsls", no_argument, 0, OPT_GSLS},
                                             {0, 0, 0, 0}};
   cli_common cc;
   cli_common_init(&cc);
@@ -168,6 +171,7 @@ int cmd_orbitgen(int argc, char **argv) {
       case OPT_NOCONTACTS: topts.contacts = 0; break;
       case OPT_NOPOS: wopts.positions = 0; break;
       case OPT_NOISLS: wopts.isls = 0; break;
+      case OPT_GSLS: wopts.gsls = 1; break;
       case '?': fputs("Try 'fluidai orbitgen --help'.\n", stderr); return FAI_EXIT_USAGE;
       default: {
         int r = cli_common_option(&cc, opt, optarg);
@@ -300,6 +304,13 @@ int cmd_orbitgen(int argc, char **argv) {
     json_object_set(brief, "summary", json_object_get(doc, "summary"));
     json_object_set(brief, "stations", json_object_get(doc, "stations"));
     json_object_set(brief, "outcome", json_object_get(doc, "outcome"));
+    /* Timings make this printout differ between runs; files stay deterministic. */
+    json_object_set_new(brief, "run",
+                        json_pack("{s:s, s:i, s:{s:f, s:f, s:f, s:f, s:f, s:f}}", "backend",
+                                  be.name, "threads", cc.threads, "timings_s", "propagate",
+                                  tl.timing_s[0], "links", tl.timing_s[1], "visibility",
+                                  tl.timing_s[2], "contacts", tl.timing_s[3], "paths",
+                                  tl.timing_s[4], "total", tl.timing_s[5]));
     char *txt = fai_json_dumps(brief);
     if (txt) fputs(txt, stdout);
     free(txt);

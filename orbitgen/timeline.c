@@ -554,11 +554,15 @@ static fai_status build_paths(const fai_backend *be, fai_timeline *tl,
   memset(&gb, 0, sizeof gb);
   int *src = malloc((size_t)G * sizeof *src);
   double *dist = malloc((size_t)chunk * G * n * sizeof *dist);
+  /* Predecessors toward each station = every satellite's next hop to it (the
+   * forwarding state); computed even when only delays are summarised, so the
+   * stage costs what a forwarding-state export will cost. */
+  int *pred = malloc((size_t)chunk * G * n * sizeof *pred);
   double *sum = calloc((size_t)G * G, sizeof *sum);
   gb.edge_off = malloc((size_t)(chunk + 1) * sizeof *gb.edge_off);
   gb.row_ptr = malloc((size_t)chunk * (n + 1) * sizeof *gb.row_ptr);
   gb.deg = malloc((size_t)n * sizeof *gb.deg);
-  if (!src || !dist || !sum || !gb.edge_off || !gb.row_ptr || !gb.deg) {
+  if (!src || !dist || !pred || !sum || !gb.edge_off || !gb.row_ptr || !gb.deg) {
     st = fai_error_set(err, FAI_ENOMEM, "out of memory for shortest paths");
     goto cleanup;
   }
@@ -571,7 +575,7 @@ static fai_status build_paths(const fai_backend *be, fai_timeline *tl,
     const int nt = (T - t0 < chunk) ? T - t0 : chunk;
     FAI_TRY(build_graphs(tl, gs, t0, nt, &gb, err));
     fai_graph_batch batch = {nt, n, N, gb.edge_off, gb.row_ptr, gb.col, gb.w};
-    FAI_TRY(be->sssp(be, &batch, G, src, dist, NULL, NULL, err));
+    FAI_TRY(be->sssp(be, &batch, G, src, dist, pred, NULL, err));
     for (int k = 0; k < nt; k++) {
       fai_snapshot_summary *s = &tl->snap[t0 + k];
       double acc = 0;
@@ -606,6 +610,7 @@ cleanup:
   graph_buf_free(&gb);
   free(src);
   free(dist);
+  free(pred);
   free(sum);
   return st;
 }
@@ -735,6 +740,8 @@ fai_status fai_timeline_build(const fai_scenario *sc, const fai_backend *be,
       s->gsl_pairs += c;
       s->stations_covered += c > 0;
     }
+    for (int u = 0; u < U; u++)
+      s->users_covered += count_bits(tl->user_vis + ((size_t)t * U + u) * W, W) > 0;
   }
   tl->timing_s[2] = now_s() - t0;
 

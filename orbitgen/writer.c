@@ -13,6 +13,7 @@
 void fai_write_opts_init(fai_write_opts *o) {
   o->positions = 1;
   o->isls = 1;
+  o->gsls = 0;
   o->backend_name = "cpu";
   o->threads = 0;
 }
@@ -86,6 +87,9 @@ json_t *fai_timeline_to_json(const fai_timeline *tl) {
   json_object_set_new(snaps, "gsl_pairs", col_int(tl, offsetof(fai_snapshot_summary, gsl_pairs)));
   json_object_set_new(snaps, "stations_covered",
                       col_int(tl, offsetof(fai_snapshot_summary, stations_covered)));
+  if (tl->n_users)
+    json_object_set_new(snaps, "users_covered",
+                        col_int(tl, offsetof(fai_snapshot_summary, users_covered)));
   json_object_set_new(snaps, "gs_pairs_reachable",
                       col_int(tl, offsetof(fai_snapshot_summary, gs_pairs_reachable)));
   json_object_set_new(snaps, "mean_gs_delay_s",
@@ -274,6 +278,58 @@ static fai_status write_isls(const fai_timeline *tl, FILE *fp) {
   return FAI_OK;
 }
 
+/* Visible ground-satellite links with range, elevation, delay and the
+ * Shannon rate of the scenario's gsl_radio. */
+static fai_status write_gsls(const fai_timeline *tl, FILE *fp) {
+  fputs("t_s,station,sat,range_m,elevation_deg,delay_s,rate_bps\n", fp);
+  const int G = tl->n_stations, N = tl->n_sats, W = tl->vis_words;
+  double *site = malloc((size_t)G * 3 * sizeof *site);
+  if (!site) return FAI_ENOMEM;
+  for (int g = 0; g < G; g++) {
+    const fai_station *s = &tl->sc->stations.v[g];
+    fai_geodetic_to_ecef(s->lat_rad, s->lon_rad, s->alt_m, site + 3 * g);
+  }
+  for (int t = 0; t < tl->n_snaps; t++) {
+    char ts[32];
+    fai_json_format_double(tl->t_s[t], ts);
+    for (int g = 0; g < G; g++) {
+      const fai_station *s = &tl->sc->stations.v[g];
+      const uint32_t *row = tl->st_vis + ((size_t)t * G + g) * W;
+      for (int w = 0; w < W; w++) {
+        uint32_t bits = row[w];
+        while (bits) {
+          const int j = w * 32 + __builtin_ctz(bits);
+          bits &= bits - 1;
+          const double *r = tl->pos + ((size_t)t * N + j) * 3;
+          const double *q = site + 3 * g;
+          const double d = sqrt((r[0] - q[0]) * (r[0] - q[0]) + (r[1] - q[1]) * (r[1] - q[1]) +
+                                (r[2] - q[2]) * (r[2] - q[2]));
+          fputs(ts, fp);
+          fputc(',', fp);
+          put_int(fp, g);
+          fputc(',', fp);
+          put_int(fp, j);
+          fputc(',', fp);
+          put_fixed(fp, d, 3);
+          fputc(',', fp);
+          put_fixed(fp, fai_elevation_rad(q, s->lat_rad, s->lon_rad, r) / FAI_DEG, 4);
+          fputc(',', fp);
+          put_fixed(fp, d / FAI_C_M_S, 12);
+          fputc(',', fp);
+          put_fixed(fp, fai_radio_rate_bps(&tl->sc->gsl_radio, d), 0);
+          fputc('\n', fp);
+        }
+      }
+    }
+    if (fai_interrupted()) {
+      free(site);
+      return FAI_EINTR;
+    }
+  }
+  free(site);
+  return FAI_OK;
+}
+
 static fai_status write_contacts(const fai_timeline *tl, FILE *fp) {
   fputs("station,sat,rise_s,set_s,max_elevation_deg\n", fp);
   for (size_t k = 0; k < tl->n_contacts; k++) {
@@ -323,6 +379,8 @@ static fai_status write_table(fai_outdir *od, const char *name, table_fn fn,
     if (st == FAI_OK) st = fai_error_set_at(err, FAI_EIO, path, 0, 0, NULL, "write failed");
   } else if (st == FAI_EINTR) {
     fai_error_set(err, FAI_EINTR, "interrupted while writing %s", name);
+  } else if (st != FAI_OK && err && !err->msg[0]) {
+    fai_error_set(err, st, "writing %s failed", name);
   }
   return st;
 }
@@ -343,6 +401,7 @@ fai_status fai_timeline_write(const fai_timeline *tl, const char *dir, const fai
   FAI_TRY(write_table(&od, "stations.csv", write_stations, tl, err));
   if (o.positions) FAI_TRY(write_table(&od, "positions.csv", write_positions, tl, err));
   if (o.isls) FAI_TRY(write_table(&od, "isls.csv", write_isls, tl, err));
+  if (o.gsls) FAI_TRY(write_table(&od, "gsls.csv", write_gsls, tl, err));
   FAI_TRY(write_table(&od, "contacts.csv", write_contacts, tl, err));
   doc = fai_timeline_to_json(tl);
   if (!doc) {

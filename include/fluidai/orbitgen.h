@@ -93,6 +93,7 @@ typedef struct fai_snapshot_summary {
   int largest_component;       /* satellites in the largest */
   int gsl_pairs;               /* visible (station, satellite) pairs */
   int stations_covered;        /* stations seeing at least one satellite */
+  int users_covered;           /* users seeing at least one satellite */
   int gs_pairs_reachable;      /* station pairs with a path (unordered) */
   double mean_gs_delay_s;      /* mean one-way delay over reachable pairs (NaN when none) */
 } fai_snapshot_summary;
@@ -141,6 +142,7 @@ int fai_components(int n, int n_edges, const int *a, const int *b, const uint8_t
 typedef struct fai_write_opts {
   int positions;               /* write positions.csv (default 1) */
   int isls;                    /* write isls.csv (default 1) */
+  int gsls;                    /* write gsls.csv: visible station-satellite links (default 0) */
   const char *backend_name;    /* for run.json */
   int threads;                 /* for run.json */
 } fai_write_opts;
