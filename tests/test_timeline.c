@@ -198,11 +198,14 @@ Test(timeline, one_and_two_threads_give_identical_results, .timeout = 120) {
   cr_assert_eq(memcmp(a.link_alive, b.link_alive, (size_t)a.n_snaps * a.n_links), 0);
   cr_assert_eq(a.n_contacts, b.n_contacts);
   cr_assert_eq(memcmp(a.contacts, b.contacts, a.n_contacts * sizeof *a.contacts), 0);
-  char *ja = fai_json_dumps(fai_timeline_to_json(&a));
-  char *jb = fai_json_dumps(fai_timeline_to_json(&b));
+  json_t *da = fai_timeline_to_json(&a), *db = fai_timeline_to_json(&b);
+  char *ja = fai_json_dumps(da);
+  char *jb = fai_json_dumps(db);
   cr_assert_str_eq(ja, jb);
   free(ja);
   free(jb);
+  json_decref(da);
+  json_decref(db);
   fai_timeline_free(&a);
   fai_timeline_free(&b);
   fai_scenario_free(&sc);
