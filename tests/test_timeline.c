@@ -286,3 +286,38 @@ Test(scenario, snapshot_count_includes_both_ends) {
   sc.step_s = 30;
   cr_expect_eq(fai_scenario_snapshots(&sc), 4);
 }
+
+/* The whole pipeline on cpu and cuda: the same bytes in every output. */
+Test(parity, timeline_files_identical_on_cpu_and_cuda, .timeout = 300) {
+  fai_backend cu, cpu;
+  fai_error err;
+  if (fai_backend_select(FAI_BACKEND_CUDA, 0, &cu, &err) != FAI_OK)
+    cr_skip_test("no CUDA device: %s", err.msg);
+  cr_assert_eq(fai_backend_select(FAI_BACKEND_CPU, 0, &cpu, &err), FAI_OK);
+  fai_scenario sc;
+  load_small(&sc, 6 * 3600, 30, 0.9);
+  fai_timeline a, b;
+  cr_assert_eq(fai_timeline_build(&sc, &cpu, NULL, NULL, &a, &err), FAI_OK, "%s", err.msg);
+  cr_assert_eq(fai_timeline_build(&sc, &cu, NULL, NULL, &b, &err), FAI_OK, "%s", err.msg);
+  const size_t n3 = (size_t)a.n_snaps * a.n_sats * 3;
+  cr_expect_eq(memcmp(a.pos, b.pos, n3 * sizeof(double)), 0, "positions differ");
+  cr_expect_eq(memcmp(a.vel, b.vel, n3 * sizeof(double)), 0, "velocities differ");
+  cr_expect_eq(memcmp(a.link_alive, b.link_alive, (size_t)a.n_snaps * a.n_links), 0);
+  cr_expect_eq(memcmp(a.link_dist, b.link_dist, (size_t)a.n_snaps * a.n_links * sizeof(double)),
+               0);
+  cr_expect_eq(memcmp(a.st_vis, b.st_vis,
+                      (size_t)a.n_snaps * a.n_stations * a.vis_words * sizeof(uint32_t)),
+               0);
+  cr_assert_eq(a.n_contacts, b.n_contacts);
+  cr_expect_eq(memcmp(a.contacts, b.contacts, a.n_contacts * sizeof *a.contacts), 0);
+  json_t *da = fai_timeline_to_json(&a), *db = fai_timeline_to_json(&b);
+  char *ja = fai_json_dumps(da), *jb = fai_json_dumps(db);
+  cr_expect_str_eq(ja, jb);
+  free(ja);
+  free(jb);
+  json_decref(da);
+  json_decref(db);
+  fai_timeline_free(&a);
+  fai_timeline_free(&b);
+  fai_scenario_free(&sc);
+}
