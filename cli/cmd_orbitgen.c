@@ -29,6 +29,7 @@ static const char *const HELP =
     "  --no-positions         do not write positions.csv\n"
     "  --no-isls              do not write isls.csv\n"
     "  --gsls                 also write gsls.csv (visible ground links with rates)\n"
+    "  --geodetic             add lat_deg,lon_deg,alt_m (WGS-84) to positions.csv\n"
     "Output files (-o DIR): satellites.csv stations.csv positions.csv isls.csv\n"
     "contacts.csv timeline.json run.json (see README).\n\n" CLI_COMMON_HELP;
 
@@ -44,7 +45,8 @@ enum {
   OPT_NOCONTACTS,
   OPT_NOPOS,
   OPT_NOISLS,
-  OPT_GSLS
+  OPT_GSLS,
+  OPT_GEODETIC
 };
 
 static void list_presets(void) {
@@ -140,6 +142,7 @@ int cmd_orbitgen(int argc, char **argv) {
                                             {"no-positions", no_argument, 0, OPT_NOPOS},
                                             {"no-isls", no_argument, 0, OPT_NOISLS},
                                             {"gsls", no_argument, 0, OPT_GSLS},
+                                            {"geodetic", no_argument, 0, OPT_GEODETIC},
                                             {0, 0, 0, 0}};
   cli_common cc;
   cli_common_init(&cc);
@@ -172,6 +175,7 @@ int cmd_orbitgen(int argc, char **argv) {
       case OPT_NOPOS: wopts.positions = 0; break;
       case OPT_NOISLS: wopts.isls = 0; break;
       case OPT_GSLS: wopts.gsls = 1; break;
+      case OPT_GEODETIC: wopts.geodetic = 1; break;
       case '?': fputs("Try 'fluidai orbitgen --help'.\n", stderr); return FAI_EXIT_USAGE;
       default: {
         int r = cli_common_option(&cc, opt, optarg);

@@ -12,6 +12,7 @@
 
 void fai_write_opts_init(fai_write_opts *o) {
   o->positions = 1;
+  o->geodetic = 0;
   o->isls = 1;
   o->gsls = 0;
   o->backend_name = "cpu";
@@ -209,9 +210,9 @@ static void put_cell(FILE *fp, const char *s) {
   fputc('"', fp);
 }
 
-typedef fai_status (*table_fn)(const fai_timeline *tl, FILE *fp);
+typedef fai_status (*table_fn)(const fai_timeline *tl, const fai_write_opts *o, FILE *fp);
 
-static fai_status write_satellites(const fai_timeline *tl, FILE *fp) {
+static fai_status write_satellites(const fai_timeline *tl, const fai_write_opts *o, FILE *fp) {
   const fai_constellation *c = &tl->sc->constellation;
   fputs("sat,shell,plane,slot,name\n", fp);
   for (int j = 0; j < tl->n_sats; j++) {
@@ -225,8 +226,8 @@ static fai_status write_satellites(const fai_timeline *tl, FILE *fp) {
   return FAI_OK;
 }
 
-static fai_status write_positions(const fai_timeline *tl, FILE *fp) {
-  fputs("t_s,sat,x_m,y_m,z_m\n", fp);
+static fai_status write_positions(const fai_timeline *tl, const fai_write_opts *o, FILE *fp) {
+  fputs(o->geodetic ? "t_s,sat,x_m,y_m,z_m,lat_deg,lon_deg,alt_m\n" : "t_s,sat,x_m,y_m,z_m\n", fp);
   const int N = tl->n_sats;
   for (int t = 0; t < tl->n_snaps; t++) {
     char ts[32];
@@ -242,6 +243,16 @@ static fai_status write_positions(const fai_timeline *tl, FILE *fp) {
       put_fixed(fp, p[3 * j + 1], 3);
       fputc(',', fp);
       put_fixed(fp, p[3 * j + 2], 3);
+      if (o->geodetic) {
+        double lat, lon, alt;
+        fai_ecef_to_geodetic(p + 3 * j, &lat, &lon, &alt);
+        fputc(',', fp);
+        put_fixed(fp, lat / FAI_DEG, 7);
+        fputc(',', fp);
+        put_fixed(fp, lon / FAI_DEG, 7);
+        fputc(',', fp);
+        put_fixed(fp, alt, 3);
+      }
       fputc('\n', fp);
     }
     if (fai_interrupted()) return FAI_EINTR;
@@ -249,7 +260,7 @@ static fai_status write_positions(const fai_timeline *tl, FILE *fp) {
   return FAI_OK;
 }
 
-static fai_status write_isls(const fai_timeline *tl, FILE *fp) {
+static fai_status write_isls(const fai_timeline *tl, const fai_write_opts *o, FILE *fp) {
   fputs("t_s,a,b,distance_m,delay_s,capacity_bps\n", fp);
   const int L = tl->n_links;
   char cap[32];
@@ -280,7 +291,7 @@ static fai_status write_isls(const fai_timeline *tl, FILE *fp) {
 
 /* Visible ground-satellite links with range, elevation, delay and the
  * Shannon rate of the scenario's gsl_radio. */
-static fai_status write_gsls(const fai_timeline *tl, FILE *fp) {
+static fai_status write_gsls(const fai_timeline *tl, const fai_write_opts *o, FILE *fp) {
   fputs("t_s,station,sat,range_m,elevation_deg,delay_s,rate_bps\n", fp);
   const int G = tl->n_stations, N = tl->n_sats, W = tl->vis_words;
   double *site = malloc((size_t)G * 3 * sizeof *site);
@@ -330,7 +341,7 @@ static fai_status write_gsls(const fai_timeline *tl, FILE *fp) {
   return FAI_OK;
 }
 
-static fai_status write_contacts(const fai_timeline *tl, FILE *fp) {
+static fai_status write_contacts(const fai_timeline *tl, const fai_write_opts *o, FILE *fp) {
   fputs("station,sat,rise_s,set_s,max_elevation_deg\n", fp);
   for (size_t k = 0; k < tl->n_contacts; k++) {
     const fai_contact *c = &tl->contacts[k];
@@ -345,7 +356,7 @@ static fai_status write_contacts(const fai_timeline *tl, FILE *fp) {
   return FAI_OK;
 }
 
-static fai_status write_stations(const fai_timeline *tl, FILE *fp) {
+static fai_status write_stations(const fai_timeline *tl, const fai_write_opts *o, FILE *fp) {
   fputs("station,name,latitude_deg,longitude_deg,altitude_m,min_elevation_deg\n", fp);
   for (int g = 0; g < tl->n_stations; g++) {
     const fai_station *s = &tl->sc->stations.v[g];
@@ -365,15 +376,14 @@ static fai_status write_stations(const fai_timeline *tl, FILE *fp) {
 }
 
 static fai_status write_table(fai_outdir *od, const char *name, table_fn fn,
-                              const fai_timeline *tl, fai_error *err) {
+                              const fai_timeline *tl, const fai_write_opts *o, fai_error *err) {
   char path[FAI_ERROR_FILE_MAX + 160];
   fai_status st = fai_outdir_path(od, name, path, sizeof path, err);
   if (st != FAI_OK) return st;
   FILE *fp = fopen(path, "w");
   if (!fp) return fai_error_set_at(err, FAI_EIO, path, 0, 0, NULL, "cannot create file");
-  static char buf[1 << 20];
-  setvbuf(fp, buf, _IOFBF, sizeof buf);
-  st = fn(tl, fp);
+  setvbuf(fp, NULL, _IOFBF, 1 << 20);
+  st = fn(tl, o, fp);
   int bad = ferror(fp);
   if (fclose(fp) != 0 || bad) {
     if (st == FAI_OK) st = fai_error_set_at(err, FAI_EIO, path, 0, 0, NULL, "write failed");
@@ -397,12 +407,12 @@ fai_status fai_timeline_write(const fai_timeline *tl, const char *dir, const fai
   if (st != FAI_OK) return st;
   json_t *doc = NULL, *run = NULL;
   char path[FAI_ERROR_FILE_MAX + 160];
-  FAI_TRY(write_table(&od, "satellites.csv", write_satellites, tl, err));
-  FAI_TRY(write_table(&od, "stations.csv", write_stations, tl, err));
-  if (o.positions) FAI_TRY(write_table(&od, "positions.csv", write_positions, tl, err));
-  if (o.isls) FAI_TRY(write_table(&od, "isls.csv", write_isls, tl, err));
-  if (o.gsls) FAI_TRY(write_table(&od, "gsls.csv", write_gsls, tl, err));
-  FAI_TRY(write_table(&od, "contacts.csv", write_contacts, tl, err));
+  FAI_TRY(write_table(&od, "satellites.csv", write_satellites, tl, &o, err));
+  FAI_TRY(write_table(&od, "stations.csv", write_stations, tl, &o, err));
+  if (o.positions) FAI_TRY(write_table(&od, "positions.csv", write_positions, tl, &o, err));
+  if (o.isls) FAI_TRY(write_table(&od, "isls.csv", write_isls, tl, &o, err));
+  if (o.gsls) FAI_TRY(write_table(&od, "gsls.csv", write_gsls, tl, &o, err));
+  FAI_TRY(write_table(&od, "contacts.csv", write_contacts, tl, &o, err));
   doc = fai_timeline_to_json(tl);
   if (!doc) {
     st = fai_error_set(err, FAI_ENOMEM, "out of memory building timeline.json");

@@ -141,6 +141,7 @@ int fai_components(int n, int n_edges, const int *a, const int *b, const uint8_t
  * failure leaves no partial directory or file behind. */
 typedef struct fai_write_opts {
   int positions;               /* write positions.csv (default 1) */
+  int geodetic;                /* add lat_deg,lon_deg,alt_m (WGS-84) to positions.csv (default 0) */
   int isls;                    /* write isls.csv (default 1) */
   int gsls;                    /* write gsls.csv: visible station-satellite links (default 0) */
   const char *backend_name;    /* for run.json */
