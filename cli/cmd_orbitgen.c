@@ -124,8 +124,9 @@ static void print_summary(const fai_timeline *tl, const fai_backend *be, const c
          be->name, tl->timing_s[5], tl->timing_s[0], tl->timing_s[1], tl->timing_s[2],
          tl->timing_s[3], tl->timing_s[4]);
   if (out_dir) printf("  output           %s/\n", out_dir);
-  if (tl->outcome == FAI_OUTCOME_INTERRUPTED)
-    printf("  outcome          interrupted: summaries cover the snapshots finished\n");
+  if (tl->outcome == FAI_OUTCOME_INTERRUPTED || tl->outcome == FAI_OUTCOME_TIME_LIMIT)
+    printf("  outcome          %s: path summaries cover %d of %d snapshots\n",
+           fai_outcome_name(tl->outcome), tl->snaps_done, tl->n_snaps);
 }
 
 int cmd_orbitgen(int argc, char **argv) {
@@ -276,6 +277,7 @@ int cmd_orbitgen(int argc, char **argv) {
   st = fai_scenario_check(&sc, &err);
   if (st != FAI_OK) goto fail;
 
+  topts.time_limit_s = cc.time_limit_s;
   st = fai_backend_select(cc.backend, cc.threads, &be, &err);
   if (st != FAI_OK) goto fail;
   fai_interrupt_install();

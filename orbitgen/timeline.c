@@ -25,6 +25,7 @@ void fai_timeline_opts_init(fai_timeline_opts *o) {
   o->paths = 1;
   o->contacts = 1;
   o->snap_chunk = 64;
+  o->time_limit_s = 0;
 }
 
 void fai_timeline_free(fai_timeline *tl) {
@@ -545,8 +546,8 @@ static fai_status build_graphs(const fai_timeline *tl, const fai_ground_storage 
 }
 
 static fai_status build_paths(const fai_backend *be, fai_timeline *tl,
-                              const fai_ground_storage *gs, int chunk, const fai_progress *prog,
-                              fai_error *err) {
+                              const fai_ground_storage *gs, int chunk, double deadline,
+                              const fai_progress *prog, fai_error *err) {
   const int N = tl->n_sats, G = tl->n_stations, T = tl->n_snaps;
   const int n = N + G;
   fai_status st = FAI_OK;
@@ -572,6 +573,11 @@ static fai_status build_paths(const fai_backend *be, fai_timeline *tl,
       st = fai_error_set(err, FAI_EINTR, "interrupted after %d of %d snapshots", t0, T);
       goto cleanup;
     }
+    if (deadline > 0 && now_s() > deadline) {
+      fai_warn("time limit reached: path summaries cover %d of %d snapshots", t0, T);
+      tl->outcome = FAI_OUTCOME_TIME_LIMIT;
+      break;
+    }
     const int nt = (T - t0 < chunk) ? T - t0 : chunk;
     FAI_TRY(build_graphs(tl, gs, t0, nt, &gb, err));
     fai_graph_batch batch = {nt, n, N, gb.edge_off, gb.row_ptr, gb.col, gb.w};
@@ -594,6 +600,7 @@ static fai_status build_paths(const fai_backend *be, fai_timeline *tl,
       s->gs_pairs_reachable = reach;
       s->mean_gs_delay_s = reach ? acc / reach : NAN;
     }
+    tl->snaps_done = t0 + nt;
     fai_progress_report(prog, "paths", t0 + nt, T);
   }
   for (int g1 = 0; g1 < G; g1++)
@@ -753,8 +760,11 @@ fai_status fai_timeline_build(const fai_scenario *sc, const fai_backend *be,
   /* Shortest paths between stations, snapshot by snapshot. */
   t0 = now_s();
   tl->outcome = FAI_OUTCOME_COMPLETE;
+  tl->snaps_done = T;
+  if (opts.paths && G > 1) tl->snaps_done = 0;
   if (opts.paths && G > 1) {
-    st = build_paths(be, tl, &gs, opts.snap_chunk, prog, err);
+    st = build_paths(be, tl, &gs, opts.snap_chunk,
+                     opts.time_limit_s > 0 ? t_start + opts.time_limit_s : 0, prog, err);
     if (st == FAI_EINTR) {
       /* Keep what was summarised; the caller writes it with outcome "interrupted". */
       tl->outcome = FAI_OUTCOME_INTERRUPTED;

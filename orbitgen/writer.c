@@ -52,6 +52,7 @@ json_t *fai_timeline_to_json(const fai_timeline *tl) {
   json_object_set_new(counts, "users", json_integer(tl->n_users));
   json_object_set_new(counts, "candidate_isls", json_integer(tl->n_links));
   json_object_set_new(counts, "contact_windows", json_integer((json_int_t)tl->n_contacts));
+  json_object_set_new(counts, "snapshots_with_paths", json_integer(tl->snaps_done));
   json_object_set_new(root, "counts", counts);
 
   /* Horizon-wide means, accumulated in snapshot order. */
@@ -65,8 +66,10 @@ json_t *fai_timeline_to_json(const fai_timeline *tl) {
       delay += tl->snap[t].mean_gs_delay_s;
       delay_n++;
     }
-    reach += tl->snap[t].gs_pairs_reachable;
-    pairs_total += (long)G * (G - 1) / 2;
+    if (t < tl->snaps_done) {
+      reach += tl->snap[t].gs_pairs_reachable;
+      pairs_total += (long)G * (G - 1) / 2;
+    }
   }
   json_t *sum = json_object();
   json_object_set_new(sum, "mean_isls_up", jreal(T ? isl / T : 0));

@@ -102,6 +102,8 @@ typedef struct fai_timeline_opts {
   int paths;                   /* compute station-to-station shortest paths (default 1) */
   int contacts;                /* compute contact windows (default 1) */
   int snap_chunk;              /* snapshots per backend batch for paths (default 64) */
+  double time_limit_s;         /* > 0: stop the paths stage when the build has run this long;
+                                  summaries cover the snapshots finished (outcome time-limit) */
 } fai_timeline_opts;
 void fai_timeline_opts_init(fai_timeline_opts *o);
 
@@ -122,7 +124,8 @@ typedef struct fai_timeline {
   fai_snapshot_summary *snap;  /* [T] */
   double *pair_delay_mean;     /* [G][G] mean delay over snapshots where reachable */
   int *pair_reach;             /* [G][G] snapshots where reachable */
-  fai_outcome outcome;         /* COMPLETE or INTERRUPTED */
+  fai_outcome outcome;         /* COMPLETE, INTERRUPTED or TIME_LIMIT */
+  int snaps_done;              /* snapshots whose path summaries are complete */
   double timing_s[6];          /* propagate, links, visibility, contacts, paths, total */
 } fai_timeline;
 
