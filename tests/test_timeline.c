@@ -187,25 +187,35 @@ Test(timeline, default_day_shell_is_one_component_with_all_links_up, .timeout = 
   fai_scenario_free(&sc);
 }
 
+/* Every array and the JSON document of two timelines are the same bytes. */
+static void expect_same_timeline(const fai_timeline *a, const fai_timeline *b) {
+  const size_t n3 = (size_t)a->n_snaps * a->n_sats * 3;
+  cr_expect_eq(memcmp(a->pos, b->pos, n3 * sizeof(double)), 0, "positions differ");
+  cr_expect_eq(memcmp(a->vel, b->vel, n3 * sizeof(double)), 0, "velocities differ");
+  cr_expect_eq(memcmp(a->link_alive, b->link_alive, (size_t)a->n_snaps * a->n_links), 0);
+  cr_expect_eq(
+      memcmp(a->link_dist, b->link_dist, (size_t)a->n_snaps * a->n_links * sizeof(double)), 0);
+  cr_expect_eq(memcmp(a->st_vis, b->st_vis,
+                      (size_t)a->n_snaps * a->n_stations * a->vis_words * sizeof(uint32_t)),
+               0);
+  cr_assert_eq(a->n_contacts, b->n_contacts);
+  cr_expect_eq(memcmp(a->contacts, b->contacts, a->n_contacts * sizeof *a->contacts), 0);
+  json_t *da = fai_timeline_to_json(a), *db = fai_timeline_to_json(b);
+  char *ja = fai_json_dumps(da), *jb = fai_json_dumps(db);
+  cr_expect_str_eq(ja, jb);
+  free(ja);
+  free(jb);
+  json_decref(da);
+  json_decref(db);
+}
+
 Test(timeline, one_and_two_threads_give_identical_results, .timeout = 120) {
   fai_scenario sc;
   load_small(&sc, 3600, 60, 0.9);
   fai_timeline a, b;
   build(&sc, 1, &a);
   build(&sc, 2, &b);
-  const size_t n3 = (size_t)a.n_snaps * a.n_sats * 3;
-  cr_assert_eq(memcmp(a.pos, b.pos, n3 * sizeof(double)), 0);
-  cr_assert_eq(memcmp(a.link_alive, b.link_alive, (size_t)a.n_snaps * a.n_links), 0);
-  cr_assert_eq(a.n_contacts, b.n_contacts);
-  cr_assert_eq(memcmp(a.contacts, b.contacts, a.n_contacts * sizeof *a.contacts), 0);
-  json_t *da = fai_timeline_to_json(&a), *db = fai_timeline_to_json(&b);
-  char *ja = fai_json_dumps(da);
-  char *jb = fai_json_dumps(db);
-  cr_assert_str_eq(ja, jb);
-  free(ja);
-  free(jb);
-  json_decref(da);
-  json_decref(db);
+  expect_same_timeline(&a, &b);
   fai_timeline_free(&a);
   fai_timeline_free(&b);
   fai_scenario_free(&sc);
@@ -299,24 +309,7 @@ Test(parity, timeline_files_identical_on_cpu_and_cuda, .timeout = 300) {
   fai_timeline a, b;
   cr_assert_eq(fai_timeline_build(&sc, &cpu, NULL, NULL, &a, &err), FAI_OK, "%s", err.msg);
   cr_assert_eq(fai_timeline_build(&sc, &cu, NULL, NULL, &b, &err), FAI_OK, "%s", err.msg);
-  const size_t n3 = (size_t)a.n_snaps * a.n_sats * 3;
-  cr_expect_eq(memcmp(a.pos, b.pos, n3 * sizeof(double)), 0, "positions differ");
-  cr_expect_eq(memcmp(a.vel, b.vel, n3 * sizeof(double)), 0, "velocities differ");
-  cr_expect_eq(memcmp(a.link_alive, b.link_alive, (size_t)a.n_snaps * a.n_links), 0);
-  cr_expect_eq(memcmp(a.link_dist, b.link_dist, (size_t)a.n_snaps * a.n_links * sizeof(double)),
-               0);
-  cr_expect_eq(memcmp(a.st_vis, b.st_vis,
-                      (size_t)a.n_snaps * a.n_stations * a.vis_words * sizeof(uint32_t)),
-               0);
-  cr_assert_eq(a.n_contacts, b.n_contacts);
-  cr_expect_eq(memcmp(a.contacts, b.contacts, a.n_contacts * sizeof *a.contacts), 0);
-  json_t *da = fai_timeline_to_json(&a), *db = fai_timeline_to_json(&b);
-  char *ja = fai_json_dumps(da), *jb = fai_json_dumps(db);
-  cr_expect_str_eq(ja, jb);
-  free(ja);
-  free(jb);
-  json_decref(da);
-  json_decref(db);
+  expect_same_timeline(&a, &b);
   fai_timeline_free(&a);
   fai_timeline_free(&b);
   fai_scenario_free(&sc);
