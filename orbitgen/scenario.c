@@ -249,7 +249,8 @@ static fai_status load_constellation(load_ctx *cx, const fai_jv *root, fai_scena
 
 /* Station-like sets: {preset | file | list | grid, min_elevation_deg}. */
 static fai_status load_points(load_ctx *cx, const fai_jv *root, const char *key, int allow_grid,
-                              fai_station_set *out, char *source, size_t source_n) {
+                              fai_station_set *out, char *source, size_t source_n,
+                              double *grid_out, double *mask_out) {
   static const char *const keys_st[] = {"preset", "file", "list", "min_elevation_deg", NULL};
   static const char *const keys_us[] = {"preset", "file", "list", "grid", "min_elevation_deg",
                                         NULL};
@@ -264,6 +265,7 @@ static fai_status load_points(load_ctx *cx, const fai_jv *root, const char *key,
   double mask_deg = 25;
   CHECK(fai_jv_number(&jv, "min_elevation_deg", 0, 25, -90, 90, &mask_deg, &e_));
   const double mask = mask_deg * FAI_DEG;
+  if (mask_out) *mask_out = mask_deg;
   fai_jv m;
   int count = 0;
   const char *which[] = {"preset", "file", "list", "grid"};
@@ -339,6 +341,7 @@ static fai_status load_points(load_ctx *cx, const fai_jv *root, const char *key,
     CHECK(fai_jv_number(&m, "lon_step_deg", 1, 1, 1e-6, 360, &v[5], &e_));
     fai_error e2;
     fai_error_clear(&e2);
+    if (grid_out) memcpy(grid_out, v, sizeof v);
     fai_status st = fai_stations_grid(v[0], v[1], v[2], v[3], v[4], v[5], mask, out, &e2);
     if (st != FAI_OK) {
       CHECK(fai_jv_error(&m, st, &e_, "%s", e2.msg));
@@ -448,7 +451,7 @@ static fai_status load_doc(load_ctx *cx, const fai_json_doc *doc, fai_scenario *
   }
   if ((st = load_constellation(cx, jv, sc)) != FAI_OK && !cx->all) return st;
   if ((st = load_points(cx, jv, "ground_stations", 0, &sc->stations, sc->stations_source,
-                        sizeof sc->stations_source)) != FAI_OK &&
+                        sizeof sc->stations_source, NULL, NULL)) != FAI_OK &&
       !cx->all)
     return st;
   if (!fai_jv_member(jv, "ground_stations", &prop)) {
@@ -459,7 +462,8 @@ static fai_status load_doc(load_ctx *cx, const fai_json_doc *doc, fai_scenario *
     snprintf(sc->stations_source, sizeof sc->stations_source, "preset:default");
   }
   if ((st = load_points(cx, jv, "users", 1, &sc->users, sc->users_source,
-                        sizeof sc->users_source)) != FAI_OK &&
+                        sizeof sc->users_source, sc->users_grid, &sc->users_min_elev_deg)) !=
+          FAI_OK &&
       !cx->all)
     return st;
   if ((st = load_isl(cx, jv, &sc->isl)) != FAI_OK && !cx->all) return st;
@@ -582,38 +586,115 @@ fai_status fai_scenario_check(const fai_scenario *sc, fai_error *err) {
   return FAI_OK;
 }
 
+/* The decimal value x such that x * scale == v exactly, when one exists next
+ * to v / scale (almost always); loading multiplies by the same scale. */
+static double exact_unscaled(double v, double scale) {
+  double x = v / scale;
+  if (x * scale == v) return x;
+  for (int k = 1; k <= 4; k++) {
+    double up = x, dn = x;
+    for (int j = 0; j < k; j++) {
+      up = nextafter(up, INFINITY);
+      dn = nextafter(dn, -INFINITY);
+    }
+    if (up * scale == v) return up;
+    if (dn * scale == v) return dn;
+  }
+  return x;
+}
+
+static json_t *jdeg(double rad) { return json_real(exact_unscaled(rad, FAI_DEG)); }
+static json_t *jkm(double m) { return json_real(exact_unscaled(m, 1e3)); }
+
+static json_t *stations_json(const fai_station_set *set) {
+  json_t *list = json_array();
+  for (int i = 0; i < set->n; i++) {
+    const fai_station *s = &set->v[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(s->name));
+    json_object_set_new(o, "latitude_deg", jdeg(s->lat_rad));
+    json_object_set_new(o, "longitude_deg", jdeg(s->lon_rad));
+    json_object_set_new(o, "altitude_m", json_real(s->alt_m));
+    json_object_set_new(o, "min_elevation_deg", jdeg(s->min_elev_rad));
+    json_array_append_new(list, o);
+  }
+  return list;
+}
+
 json_t *fai_scenario_to_json(const fai_scenario *sc) {
   static const char *const j2_modes[] = {"none", "node", "full"};
   char epoch[40];
   fai_time_format_iso8601(sc->epoch_unix, epoch);
+  json_t *root = json_object();
+  json_object_set_new(root, "format", json_string("fluidai-scenario"));
+  json_object_set_new(root, "version", json_integer(1));
+  json_object_set_new(root, "name", json_string(sc->name));
+  json_object_set_new(root, "epoch", json_string(epoch));
+  json_object_set_new(root, "duration_s", json_real(sc->duration_s));
+  json_object_set_new(root, "step_s", json_real(sc->step_s));
+  json_object_set_new(root, "seed", json_integer((json_int_t)sc->seed));
+  json_object_set_new(root, "propagation", json_pack("{s:s}", "j2", j2_modes[sc->j2]));
+
   json_t *shells = json_array();
   for (int i = 0; i < sc->constellation.n_shells; i++) {
     const fai_shell *s = &sc->constellation.shells[i];
-    json_array_append_new(
-        shells, json_pack("{s:s, s:i, s:i, s:i, s:f, s:f, s:s, s:f}", "name", s->name, "planes",
-                          s->planes, "sats_per_plane", s->sats_per_plane, "phasing", s->phasing,
-                          "altitude_km", s->altitude_m / 1e3, "inclination_deg",
-                          s->inclination_rad / FAI_DEG, "pattern",
-                          s->pattern == FAI_WALKER_STAR ? "star" : "delta", "raan0_deg",
-                          s->raan0_rad / FAI_DEG));
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(s->name));
+    json_object_set_new(o, "planes", json_integer(s->planes));
+    json_object_set_new(o, "sats_per_plane", json_integer(s->sats_per_plane));
+    json_object_set_new(o, "phasing", json_integer(s->phasing));
+    json_object_set_new(o, "altitude_km", jkm(s->altitude_m));
+    json_object_set_new(o, "inclination_deg", jdeg(s->inclination_rad));
+    json_object_set_new(o, "pattern",
+                        json_string(s->pattern == FAI_WALKER_STAR ? "star" : "delta"));
+    json_object_set_new(o, "raan0_deg", jdeg(s->raan0_rad));
+    json_array_append_new(shells, o);
+  }
+  json_object_set_new(root, "constellation", json_pack("{s:s, s:o}", "name",
+                                                       sc->constellation.name, "shells", shells));
+  json_t *gs = json_object();
+  json_object_set_new(gs, "list", stations_json(&sc->stations));
+  json_object_set_new(root, "ground_stations", gs);
+  if (sc->users.n > 0) {
+    json_t *us = json_object();
+    if (!strcmp(sc->users_source, "grid")) {
+      const double *g = sc->users_grid;
+      json_object_set_new(us, "grid",
+                          json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "lat_min_deg", g[0],
+                                    "lat_max_deg", g[1], "lat_step_deg", g[2], "lon_min_deg",
+                                    g[3], "lon_max_deg", g[4], "lon_step_deg", g[5]));
+      json_object_set_new(us, "min_elevation_deg", json_real(sc->users_min_elev_deg));
+    } else {
+      json_object_set_new(us, "list", stations_json(&sc->users));
+    }
+    json_object_set_new(root, "users", us);
   }
   const fai_isl_config *isl = &sc->isl;
+  json_t *jisl = json_object();
+  json_object_set_new(jisl, "enabled", json_boolean(isl->enabled));
+  json_object_set_new(jisl, "cross_seam", json_boolean(isl->cross_seam));
+  json_object_set_new(jisl, "max_range_km", jkm(isl->max_range_m));
+  json_object_set_new(jisl, "atmosphere_margin_km", jkm(isl->atmosphere_margin_m));
+  json_object_set_new(jisl, "polar_cutoff_deg", jdeg(isl->polar_cutoff_rad));
+  json_object_set_new(jisl, "max_pointing_rate_rad_s", json_real(isl->max_pointing_rate_rad_s));
+  json_object_set_new(jisl, "survival_probability", json_real(isl->survival_p));
+  json_object_set_new(jisl, "rate_bps", json_real(isl->rate_bps));
+  json_object_set_new(root, "isl", jisl);
   const fai_radio *r = &sc->gsl_radio;
-  return json_pack(
-      "{s:s, s:i, s:s, s:s, s:s, s:s, s:f, s:f, s:I, s:{s:s}, s:{s:s, s:o}, s:{s:s, s:i}, "
-      "s:{s:s, s:i}, s:{s:b, s:b, s:f, s:f, s:f, s:f, s:f, s:f}, "
-      "s:{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}}",
-      "format", "fluidai-scenario", "version", 1, "name", sc->name, "source", sc->source,
-      "source_sha256", sc->source_sha256, "epoch", epoch, "duration_s", sc->duration_s, "step_s", sc->step_s,
-      "seed", (json_int_t)sc->seed, "propagation", "j2", j2_modes[sc->j2], "constellation",
-      "name", sc->constellation.name, "shells", shells, "ground_stations", "source",
-      sc->stations_source, "count", sc->stations.n, "users", "source", sc->users_source, "count",
-      sc->users.n, "isl", "enabled", isl->enabled, "cross_seam", isl->cross_seam,
-      "max_range_km", isl->max_range_m / 1e3, "atmosphere_margin_km",
-      isl->atmosphere_margin_m / 1e3, "polar_cutoff_deg", isl->polar_cutoff_rad / FAI_DEG,
-      "max_pointing_rate_rad_s", isl->max_pointing_rate_rad_s, "survival_probability",
-      isl->survival_p, "rate_bps", isl->rate_bps, "gsl_radio", "frequency_hz", r->frequency_hz,
-      "bandwidth_hz", r->bandwidth_hz, "tx_power_dbm", r->tx_power_dbm, "tx_gain_dbi",
-      r->tx_gain_dbi, "rx_gain_dbi", r->rx_gain_dbi, "losses_db", r->losses_db,
-      "noise_temperature_k", r->noise_temp_k, "noise_density_dbm_hz", r->noise_density_dbm_hz);
+  json_object_set_new(
+      root, "gsl_radio",
+      json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "frequency_hz", r->frequency_hz,
+                "bandwidth_hz", r->bandwidth_hz, "tx_power_dbm", r->tx_power_dbm, "tx_gain_dbi",
+                r->tx_gain_dbi, "rx_gain_dbi", r->rx_gain_dbi, "losses_db", r->losses_db,
+                "noise_temperature_k", r->noise_temp_k, "noise_density_dbm_hz",
+                r->noise_density_dbm_hz));
+  return root;
+}
+
+fai_status fai_scenario_save(const fai_scenario *sc, const char *path, fai_error *err) {
+  json_t *doc = fai_scenario_to_json(sc);
+  if (!doc) return fai_error_set(err, FAI_ENOMEM, "out of memory serialising the scenario");
+  fai_status st = fai_json_write_file(doc, path, err);
+  json_decref(doc);
+  return st;
 }

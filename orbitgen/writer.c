@@ -42,7 +42,11 @@ json_t *fai_timeline_to_json(const fai_timeline *tl) {
   json_object_set_new(root, "format", json_string("fluidai-timeline"));
   json_object_set_new(root, "version", json_integer(1));
   json_object_set_new(root, "fluidai_version", json_string(FAI_VERSION_STRING));
-  json_object_set_new(root, "inputs", fai_scenario_to_json(tl->sc));
+  json_t *inputs = json_object();
+  json_object_set_new(inputs, "scenario", fai_scenario_to_json(tl->sc));
+  json_object_set_new(inputs, "source", json_string(tl->sc->source));
+  json_object_set_new(inputs, "source_sha256", json_string(tl->sc->source_sha256));
+  json_object_set_new(root, "inputs", inputs);
   json_object_set_new(root, "outcome", json_string(fai_outcome_name(tl->outcome)));
 
   json_t *counts = json_object();
@@ -421,6 +425,10 @@ fai_status fai_timeline_write(const fai_timeline *tl, const char *dir, const fai
     st = fai_error_set(err, FAI_ENOMEM, "out of memory building timeline.json");
     goto cleanup;
   }
+  /* The resolved scenario, loadable as it is: `fluidai orbitgen DIR/scenario.json`
+   * rebuilds this timeline, and `fluidai export` starts from it. */
+  FAI_TRY(fai_outdir_path(&od, "scenario.json", path, sizeof path, err));
+  FAI_TRY(fai_scenario_save(tl->sc, path, err));
   FAI_TRY(fai_outdir_path(&od, "timeline.json", path, sizeof path, err));
   FAI_TRY(fai_json_write_file(doc, path, err));
   /* Run facts that legitimately differ between equivalent runs live apart

@@ -54,6 +54,8 @@ typedef struct fai_scenario {
   fai_station_set stations;
   char users_source[FAI_ERROR_FILE_MAX];    /* "", "grid", file path or "inline" */
   fai_station_set users;
+  double users_grid[6];                /* lat min/max/step, lon min/max/step (deg) when "grid" */
+  double users_min_elev_deg;           /* the users' mask as given */
   fai_isl_config isl;
   fai_radio gsl_radio;                 /* ground-satellite links */
 } fai_scenario;
@@ -71,8 +73,13 @@ fai_status fai_scenario_load_default(fai_scenario *sc, fai_error *err);
 fai_status fai_scenario_check(const fai_scenario *sc, fai_error *err);
 /* Number of snapshots: floor(duration/step) + 1. */
 int fai_scenario_snapshots(const fai_scenario *sc);
-/* The resolved inputs as JSON (new reference). */
+/* The resolved scenario as a loadable "fluidai-scenario" document (new
+ * reference): explicit shells, stations inline, every parameter present, and
+ * each number written so that loading it back gives the same double (a re-run
+ * reproduces the timeline bit for bit). */
 json_t *fai_scenario_to_json(const fai_scenario *sc);
+/* Write it to `path` (atomically). */
+fai_status fai_scenario_save(const fai_scenario *sc, const char *path, fai_error *err);
 
 /* Embedded station presets ("starlink-pops", "starlink-gateways", "default"). */
 fai_status fai_station_preset_load(const char *name, double min_elev_rad, fai_station_set *out,
