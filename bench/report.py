@@ -51,6 +51,8 @@ def main():
     ap.add_argument("--stations", required=True)
     ap.add_argument("--peer", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--load", nargs=2, default=["unknown", "unknown"],
+                    metavar=("BEFORE", "AFTER"), help="/proc/loadavg (1, 5, 15 min) around the runs")
     ap.add_argument("--runs", nargs="+", required=True, help="THREADS FILE WALL_S ...")
     a = ap.parse_args()
     if len(a.runs) % 3:
@@ -100,7 +102,8 @@ def main():
     record = {
         "format": "fluidai-bench-orbitgen",
         "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "host": {"cpu": cpu_model(), "cores": os.cpu_count(), "system": platform.platform()},
+        "host": {"cpu": cpu_model(), "cores": os.cpu_count(), "system": platform.platform(),
+                 "loadavg_before": a.load[0], "loadavg_after": a.load[1]},
         "fluidai": {"bin": a.bin, "version": command_text([a.bin, "--version"]),
                     "git_commit": commit, "git_dirty": bool(dirty)},
         "workload": {"scenario": "embedded default (Starlink shell 1, one day at 60 s)",
@@ -125,6 +128,8 @@ def main():
     print(f"  host      {record['host']['cpu']}, {record['host']['cores']} cores; "
           f"{record['fluidai']['version']} ({base['backend']}), commit {commit or '?'}"
           f"{' (dirty)' if dirty else ''}")
+    print(f"  load avg  {a.load[0]} before the runs, {a.load[1]} after (1/5/15 min; 'after' "
+          f"includes the benchmark itself; other work on the machine skews every figure)")
     print(f"  workload  {w['satellites']} satellites x {w['snapshots']} snapshots, "
           f"{w['stations']} stations, {w['candidate_isls']} candidate ISLs")
     print()

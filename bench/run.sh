@@ -71,6 +71,9 @@ orbitgen() {
   fi
 }
 
+# Other work on the machine skews every figure; record the load around the runs.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+
 # (b) the full default day, once per thread count.
 runs=()
 for th in "${THREADS[@]}"; do
@@ -100,9 +103,10 @@ if [[ $peer_rc -ne 0 && $peer_rc -ne 3 ]]; then
   exit 1
 fi
 
+load_after=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 result="$here/results/orbitgen-$(date -u +%Y-%m-%d).json"
 python3 "$here/report.py" --bin "$BIN" --stations "$stations" --peer "$tmp/peer.json" \
-  --out "$result" --runs "${runs[@]}"
+  --out "$result" --load "$load_before" "$load_after" --runs "${runs[@]}"
 log "results written to ${result#"$root"/}"
 
 if [[ $peer_rc -eq 3 ]]; then

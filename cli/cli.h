@@ -92,5 +92,6 @@ void cli_progress_finish(cli_progress *p);
 int cmd_orbitgen(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

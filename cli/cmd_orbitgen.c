@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "fluidai/elements.h"
 #include "fluidai/json.h"
+#include "fluidai/planes.h"
 #include "fluidai/orbitgen.h"
 
 static const char *const HELP =
@@ -16,7 +18,16 @@ static const char *const HELP =
     "default is used (Starlink shell 1, 23 ground stations, one day at 60 s).\n"
     "Without -o only the summary is printed.\n\n"
     "Options:\n"
-    "  --preset NAME          constellation preset (see --list-presets)\n"
+    "  --preset NAME          constellation preset: Walker or real-data (see --list-presets)\n"
+    "  --tle FILE             satellites from a TLE catalogue (2- or 3-line form)\n"
+    "  --omm FILE             satellites from CCSDS OMM records in JSON\n"
+    "  --select SPEC          keep element sets matching SPEC: comma-separated terms\n"
+    "                         name:GLOB, norad:LIST (44714,44700-44800), age:DAYS;\n"
+    "                         a bare term is a name glob (e.g. 'STARLINK-*')\n"
+    "  --skip-deep-space      drop element sets with periods >= 225 min\n"
+    "  --frame ecef|teme      frame of positions.csv (default ecef)\n"
+    "  --compare-with PRESET  compare the element sets' inferred shells with a Walker\n"
+    "                         preset (counts, altitude, inclination) and exit\n"
     "  --list-presets         list the constellation presets and exit\n"
     "  --start ISO            epoch, e.g. 2026-01-01T00:00:00Z\n"
     "  --duration S           horizon length in seconds\n"
@@ -46,7 +57,13 @@ enum {
   OPT_NOPOS,
   OPT_NOISLS,
   OPT_GSLS,
-  OPT_GEODETIC
+  OPT_GEODETIC,
+  OPT_TLE,
+  OPT_OMM,
+  OPT_SELECT,
+  OPT_SKIPDEEP,
+  OPT_FRAME,
+  OPT_COMPARE
 };
 
 static void list_presets(void) {
@@ -64,6 +81,110 @@ static void list_presets(void) {
   }
 }
 
+static void list_element_presets(void) {
+  for (int i = 0; i < fai_element_preset_count(); i++)
+    printf("%-22s %-7s %-6s  %s\n", fai_element_preset_name(i), "TLE", "-",
+           fai_element_preset_description(i));
+}
+
+/* Inferred shells of the element sets beside the shells of a Walker preset,
+ * each inferred shell matched to the nearest preset shell in (inclination,
+ * altitude). */
+static int compare_with(const fai_scenario *sc, const char *preset, const char *format,
+                        fai_error *err, fai_status *st) {
+  fai_constellation c;
+  *st = FAI_OK;
+  if (!sc->elements.enabled) {
+    *st = fai_error_set_at(err, FAI_EUSAGE, NULL, 0, 0, "--compare-with",
+                           "compares element sets (--tle, --omm or a *-tle preset) with a Walker "
+                           "preset");
+    return FAI_EXIT_USAGE;
+  }
+  if ((*st = fai_preset_find(preset, &c, err)) != FAI_OK) return FAI_EXIT_INPUT;
+  fai_plane_map m;
+  if ((*st = fai_planes_infer(sc->elements.set, sc->epoch_unix, NULL, &m, err)) != FAI_OK)
+    return FAI_EXIT_RUNTIME;
+  json_t *root = json_object(), *rows = json_array();
+  for (int k = 0; k < m.n_shells; k++) {
+    const fai_inferred_shell *is = &m.shells[k];
+    int best = -1;
+    double bd = INFINITY;
+    for (int w = 0; w < c.n_shells; w++) {
+      /* Inclinations separate real shells far better than altitudes, which
+       * filings round and operators adjust. */
+      const double di = (c.shells[w].inclination_rad / FAI_DEG - is->incl_mean_deg) / 0.1;
+      const double da = (c.shells[w].altitude_m / 1e3 - is->alt_mean_km) / 25.0;
+      if (fabs(di) > 10 || fabs(da) > 2) continue; /* > 1° or > 50 km: no counterpart */
+      if (di * di + da * da < bd) {
+        bd = di * di + da * da;
+        best = w;
+      }
+    }
+    json_t *o = json_pack(
+        "{s:i, s:i, s:i, s:{s:f, s:f, s:f, s:f}, s:{s:f, s:f, s:f, s:f}}", "inferred_shell", k,
+        "satellites", is->n_sats, "planes", is->n_planes, "altitude_km", "mean", is->alt_mean_km,
+        "std", is->alt_std_km, "min", is->alt_min_km, "max", is->alt_max_km, "inclination_deg",
+        "mean", is->incl_mean_deg, "std", is->incl_std_deg, "min", is->incl_min_deg, "max",
+        is->incl_max_deg);
+    if (best >= 0) {
+      const fai_shell *w = &c.shells[best];
+      json_object_set_new(
+          o, "walker",
+          json_pack("{s:s, s:i, s:i, s:f, s:f}", "shell", w->name, "satellites",
+                    w->planes * w->sats_per_plane, "planes", w->planes, "altitude_km",
+                    w->altitude_m / 1e3, "inclination_deg", w->inclination_rad / FAI_DEG));
+    }
+    json_array_append_new(rows, o);
+  }
+  json_object_set_new(root, "shells", rows);
+  json_object_set_new(root, "element_sets", json_integer(m.n_sats));
+  json_object_set_new(root, "unplaced", json_integer(m.unplaced));
+  json_object_set_new(root, "walker_preset", json_string(c.name));
+  json_object_set_new(root, "walker_satellites", json_integer(fai_constellation_sat_count(&c)));
+  if (!strcmp(format, "json")) {
+    char *txt = fai_json_dumps(root);
+    if (txt) fputs(txt, stdout);
+    free(txt);
+  } else {
+    printf("%s (%d element sets, %d unplaced) vs %s (%d satellites)\n", sc->constellation.name,
+           m.n_sats, m.unplaced, c.name, fai_constellation_sat_count(&c));
+    printf("  %-5s %6s %6s %9s %7s %9s %7s  | %-8s %6s %6s %8s %7s\n", "shell", "sats", "planes",
+           "alt km", "+-", "incl deg", "+-", "walker", "sats", "planes", "alt km", "incl");
+    for (size_t k = 0; k < json_array_size(rows); k++) {
+      const fai_inferred_shell *is = &m.shells[k];
+      json_t *w = json_object_get(json_array_get(rows, k), "walker");
+      printf("  %-5zu %6d %6d %9.1f %7.1f %9.3f %7.3f  |", k, is->n_sats, is->n_planes,
+             is->alt_mean_km, is->alt_std_km, is->incl_mean_deg, is->incl_std_deg);
+      if (w)
+        printf(" %-8s %6lld %6lld %8.1f %7.2f\n", json_string_value(json_object_get(w, "shell")),
+               (long long)json_integer_value(json_object_get(w, "satellites")),
+               (long long)json_integer_value(json_object_get(w, "planes")),
+               json_real_value(json_object_get(w, "altitude_km")),
+               json_real_value(json_object_get(w, "inclination_deg")));
+      else
+        printf(" %-8s\n", "-");
+    }
+    /* Per Walker shell: how much of it the real constellation fills. */
+    for (int w = 0; w < c.n_shells; w++) {
+      int sats = 0, planes = 0;
+      for (size_t k = 0; k < json_array_size(rows); k++) {
+        json_t *ws = json_object_get(json_array_get(rows, k), "walker");
+        if (ws && !strcmp(json_string_value(json_object_get(ws, "shell")), c.shells[w].name)) {
+          sats += m.shells[k].n_sats;
+          planes += m.shells[k].n_planes;
+        }
+      }
+      printf("  walker %-8s %5d satellites in %3d planes; element sets matched: %5d in %3d "
+             "planes\n",
+             c.shells[w].name, c.shells[w].planes * c.shells[w].sats_per_plane, c.shells[w].planes,
+             sats, planes);
+    }
+  }
+  json_decref(root);
+  fai_plane_map_free(&m);
+  return FAI_EXIT_OK;
+}
+
 static int file_exists(const char *p) {
   struct stat sb;
   return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
@@ -76,12 +197,20 @@ static void print_summary(const fai_timeline *tl, const fai_backend *be, const c
   char epoch[40];
   fai_time_format_iso8601(sc->epoch_unix, epoch);
   printf("fluidai orbitgen: %s (%s)\n", sc->name, c->name);
-  printf("  satellites       %d in %d shell(s)", tl->n_sats, c->n_shells);
-  for (int s = 0; s < c->n_shells && s < 3; s++)
-    printf("%s %dx%d at %.0f km %.1f deg", s ? ";" : ":", c->shells[s].planes,
-           c->shells[s].sats_per_plane, c->shells[s].altitude_m / 1e3,
-           c->shells[s].inclination_rad / FAI_DEG);
-  printf("%s\n", c->n_shells > 3 ? "; ..." : "");
+  if (sc->elements.enabled) {
+    printf("  satellites       %d element sets from %s (SGP4)\n", tl->n_sats, sc->elements.source);
+    if (tl->planes)
+      printf("  inferred planes  %d shell(s), %d planes; %d satellite(s) unplaced (no ISLs)\n",
+             tl->planes->n_shells, tl->planes->n_planes, tl->planes->unplaced);
+    if (tl->warnings.n) printf("  warnings         %d (listed in timeline.json)\n", tl->warnings.n);
+  } else {
+    printf("  satellites       %d in %d shell(s)", tl->n_sats, c->n_shells);
+    for (int s = 0; s < c->n_shells && s < 3; s++)
+      printf("%s %dx%d at %.0f km %.1f deg", s ? ";" : ":", c->shells[s].planes,
+             c->shells[s].sats_per_plane, c->shells[s].altitude_m / 1e3,
+             c->shells[s].inclination_rad / FAI_DEG);
+    printf("%s\n", c->n_shells > 3 ? "; ..." : "");
+  }
   printf("  horizon          %s + %g s, step %g s, %d snapshots\n", epoch, sc->duration_s,
          sc->step_s, tl->n_snaps);
   double up = 0, comp = 0;
@@ -144,10 +273,18 @@ int cmd_orbitgen(int argc, char **argv) {
                                             {"no-isls", no_argument, 0, OPT_NOISLS},
                                             {"gsls", no_argument, 0, OPT_GSLS},
                                             {"geodetic", no_argument, 0, OPT_GEODETIC},
+                                            {"tle", required_argument, 0, OPT_TLE},
+                                            {"omm", required_argument, 0, OPT_OMM},
+                                            {"select", required_argument, 0, OPT_SELECT},
+                                            {"skip-deep-space", no_argument, 0, OPT_SKIPDEEP},
+                                            {"frame", required_argument, 0, OPT_FRAME},
+                                            {"compare-with", required_argument, 0, OPT_COMPARE},
                                             {0, 0, 0, 0}};
   cli_common cc;
   cli_common_init(&cc);
   const char *preset = NULL, *start = NULL, *stations = NULL;
+  const char *tle = NULL, *omm = NULL, *select = NULL, *frame = NULL, *compare = NULL;
+  int skip_deep = 0;
   double duration = NAN, step = NAN, minel = NAN;
   fai_timeline_opts topts;
   fai_timeline_opts_init(&topts);
@@ -159,7 +296,10 @@ int cmd_orbitgen(int argc, char **argv) {
     switch (opt) {
       case 'h': fputs(HELP, stdout); return FAI_EXIT_OK;
       case OPT_PRESET: preset = optarg; break;
-      case OPT_LIST: list_presets(); return FAI_EXIT_OK;
+      case OPT_LIST:
+        list_presets();
+        list_element_presets();
+        return FAI_EXIT_OK;
       case OPT_START: start = optarg; break;
       case OPT_DURATION:
         if (cli_parse_double("orbitgen", "--duration", optarg, &duration)) return FAI_EXIT_INPUT;
@@ -177,6 +317,12 @@ int cmd_orbitgen(int argc, char **argv) {
       case OPT_NOISLS: wopts.isls = 0; break;
       case OPT_GSLS: wopts.gsls = 1; break;
       case OPT_GEODETIC: wopts.geodetic = 1; break;
+      case OPT_TLE: tle = optarg; break;
+      case OPT_OMM: omm = optarg; break;
+      case OPT_SELECT: select = optarg; break;
+      case OPT_SKIPDEEP: skip_deep = 1; break;
+      case OPT_FRAME: frame = optarg; break;
+      case OPT_COMPARE: compare = optarg; break;
       case '?': fputs("Try 'fluidai orbitgen --help'.\n", stderr); return FAI_EXIT_USAGE;
       default: {
         int r = cli_common_option(&cc, opt, optarg);
@@ -209,21 +355,61 @@ int cmd_orbitgen(int argc, char **argv) {
   if (st != FAI_OK) goto fail;
 
   /* Command-line overrides, each checked with the option's name. */
-  if (preset) {
-    st = fai_preset_find(preset, &sc.constellation, &err);
-    if (st != FAI_OK) {
-      char msg[FAI_ERROR_MSG_MAX];
-      snprintf(msg, sizeof msg, "%s", err.msg);
-      fai_error_set_at(&err, st, NULL, 0, 0, "--preset", "%s", msg);
-      goto fail;
-    }
+  if ((preset != NULL) + (tle != NULL) + (omm != NULL) > 1) {
+    st = fai_error_set_at(&err, FAI_EUSAGE, NULL, 0, 0, NULL,
+                          "give at most one of --preset, --tle and --omm");
+    goto fail;
   }
+  const int start_given = start != NULL;
   if (start) {
+    /* The epoch first: element selection by age counts back from it. */
     st = fai_time_parse_iso8601(start, &sc.epoch_unix, &err);
     if (st != FAI_OK) {
       char msg[FAI_ERROR_MSG_MAX];
       snprintf(msg, sizeof msg, "%s", err.msg);
       fai_error_set_at(&err, st, NULL, 0, 0, "--start", "%s", msg);
+      goto fail;
+    }
+    start = NULL;
+  }
+  if (tle || omm || (preset && fai_element_preset_find(preset) >= 0)) {
+    const char *kind = tle ? "tle" : (omm ? "omm" : "preset");
+    const char *src = tle ? tle : (omm ? omm : preset);
+    fai_error_list_free(&sc.warnings);
+    st = fai_elements_load(&sc.elements, kind, src, select, skip_deep, sc.epoch_unix,
+                           &sc.warnings, &err);
+    if (st != FAI_OK) goto fail;
+    snprintf(sc.constellation.name, sizeof sc.constellation.name, "%s", src);
+    select = NULL;
+    preset = NULL;
+    if (!start_given) {
+      /* SGP4 degrades days from the element epoch: start at the newest one. */
+      sc.epoch_unix = fai_elements_newest_epoch(&sc.elements);
+      char ep[40];
+      fai_time_format_iso8601(sc.epoch_unix, ep);
+      fai_info("epoch set to the newest element epoch, %s (use --start to choose)", ep);
+    }
+  }
+  if (select || skip_deep) {
+    if (!sc.elements.enabled) {
+      st = fai_error_set_at(&err, FAI_EUSAGE, NULL, 0, 0, select ? "--select" : "--skip-deep-space",
+                            "applies to element sets (--tle, --omm or a *-tle preset)");
+      goto fail;
+    }
+    if (select) {
+      st = fai_tle_select(sc.elements.set, select, sc.epoch_unix, &err);
+      if (st != FAI_OK) goto fail;
+    }
+  }
+  if (frame) snprintf(sc.frame, sizeof sc.frame, "%s", frame);
+  if (preset) {
+    fai_elements_free(&sc.elements);
+    sc.elements.enabled = 0;
+    st = fai_preset_find(preset, &sc.constellation, &err);
+    if (st != FAI_OK) {
+      char msg[FAI_ERROR_MSG_MAX];
+      snprintf(msg, sizeof msg, "%s", err.msg);
+      fai_error_set_at(&err, st, NULL, 0, 0, "--preset", "%s", msg);
       goto fail;
     }
   }
@@ -274,8 +460,19 @@ int cmd_orbitgen(int argc, char **argv) {
     for (int u = 0; u < sc.users.n; u++) sc.users.v[u].min_elev_rad = minel * FAI_DEG;
   }
   if (cc.has_seed) sc.seed = cc.seed;
+  if (compare) {
+    code = compare_with(&sc, compare, cc.format, &err, &st);
+    if (st != FAI_OK) goto fail;
+    fai_scenario_free(&sc);
+    return code;
+  }
   st = fai_scenario_check(&sc, &err);
   if (st != FAI_OK) goto fail;
+  for (int k = 0; k < sc.warnings.n; k++) {
+    char buf[2 * FAI_ERROR_MSG_MAX];
+    fai_error_format(&sc.warnings.v[k], buf, sizeof buf);
+    fai_warn("%s", buf);
+  }
 
   topts.time_limit_s = cc.time_limit_s;
   st = fai_backend_select(cc.backend, cc.threads, &be, &err);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "fluidai/orbit.h"
+#include "fluidai/sgp4.h"
 
 double fai_mean_motion(double a_m) { return sqrt(FAI_MU_EARTH_M3_S2 / (a_m * a_m * a_m)); }
 
@@ -63,6 +64,16 @@ static double node_longitude(double raan0, double gmst0, double wdot, double t_s
 
 void fai_propagate_sat(const fai_propagator *p, int sat, double t_s, double pos[3],
                        double vel[3]) {
+  if (p && p->sgp4) {
+    /* Element sets: SGP4 in TEME, rotated to ECEF as the batch path does. */
+    const double t_unix = p->epoch_unix + t_s;
+    const double th = fai_gmst_rad(t_unix);
+    if (fai__sgp4_ecef(&p->sgp4[sat], t_unix, cos(th), sin(th), pos, vel, NULL, NULL) != 0) {
+      pos[0] = pos[1] = pos[2] = NAN;
+      if (vel) vel[0] = vel[1] = vel[2] = NAN;
+    }
+    return;
+  }
   const fai_sat_id id = fai_sat_id_of(p ? p->c : NULL, sat);
   if (id.shell < 0) {
     pos[0] = pos[1] = pos[2] = 0.0;

@@ -11,11 +11,13 @@
 #include <string.h>
 
 #include "embedded.h"
+#include "fluidai/elements.h"
 #include "fluidai/json.h"
 #include "fluidai/orbitgen.h"
 
 typedef struct load_ctx {
   fai_error_list *all; /* NULL: stop at the first error */
+  fai_error_list *warn; /* warnings from element-set parsing */
   fai_error *err;      /* first error */
   int n_errors;
   char dir[FAI_ERROR_FILE_MAX]; /* directory of the scenario file, for relative paths */
@@ -47,6 +49,7 @@ void fai_scenario_init(fai_scenario *sc) {
   sc->step_s = 60.0;
   sc->seed = 1;
   sc->j2 = FAI_J2_NODE;
+  snprintf(sc->frame, sizeof sc->frame, "ecef");
   sc->isl.enabled = 1;
   sc->isl.atmosphere_margin_m = 80e3;
   sc->isl.survival_p = 1.0;
@@ -56,8 +59,15 @@ void fai_scenario_init(fai_scenario *sc) {
 
 void fai_scenario_free(fai_scenario *sc) {
   if (!sc) return;
+  fai_elements_free(&sc->elements);
+  fai_error_list_free(&sc->warnings);
   fai_station_set_free(&sc->stations);
   fai_station_set_free(&sc->users);
+}
+
+int fai_scenario_sat_count(const fai_scenario *sc) {
+  if (sc->elements.enabled) return sc->elements.set ? sc->elements.set->n : 0;
+  return fai_constellation_sat_count(&sc->constellation);
 }
 
 int fai_scenario_snapshots(const fai_scenario *sc) {
@@ -173,8 +183,39 @@ static fai_status load_shell(load_ctx *cx, const fai_jv *jv, int idx, fai_shell 
   return FAI_OK;
 }
 
+/* Element-set constellations: {"tle"|"omm": FILE} or an element preset, with
+ * optional "select" and "skip_deep_space". */
+static fai_status load_elements(load_ctx *cx, const fai_jv *jv, const char *kind,
+                                const char *src, fai_scenario *sc) {
+  const char *select = NULL;
+  int skip = 0;
+  CHECK(fai_jv_string(jv, "select", 0, "", &select, &e_));
+  CHECK(fai_jv_bool(jv, "skip_deep_space", 0, 0, &skip, &e_));
+  char path[FAI_ERROR_FILE_MAX];
+  if (strcmp(kind, "preset") != 0) {
+    if (resolve_path(cx, src, path, sizeof path)) {
+      CHECK(fai_jv_error(jv, FAI_EINVAL, &e_, "file name too long: \"%s\"", src));
+      return FAI_OK;
+    }
+  } else {
+    snprintf(path, sizeof path, "%s", src);
+  }
+  fai_error e2;
+  fai_error_clear(&e2);
+  fai_status st = fai_elements_load(&sc->elements, kind, path, select, skip, sc->epoch_unix,
+                                    cx->warn, &e2);
+  if (st != FAI_OK) {
+    fai_jv where;
+    if (!e2.file[0] && fai_jv_member(jv, strcmp(kind, "preset") ? kind : "preset", &where))
+      fai_jv_error(&where, st, &e2, "%s", e2.msg);
+    if (note(cx, st, &e2)) return st;
+  }
+  return FAI_OK;
+}
+
 static fai_status load_constellation(load_ctx *cx, const fai_jv *root, fai_scenario *sc) {
-  static const char *const keys[] = {"preset", "name", "shells", NULL};
+  static const char *const keys[] = {"preset", "name", "shells", "tle", "omm", "select",
+                                     "skip_deep_space", NULL};
   fai_jv jv;
   if (!fai_jv_member(root, "constellation", &jv)) {
     fai_error e;
@@ -189,8 +230,26 @@ static fai_status load_constellation(load_ctx *cx, const fai_jv *root, fai_scena
   const char *preset = NULL, *name = NULL;
   CHECK(fai_jv_string(&jv, "preset", 0, NULL, &preset, &e_));
   CHECK(fai_jv_string(&jv, "name", 0, NULL, &name, &e_));
-  fai_jv shells;
+  fai_jv shells, tj;
   int has_shells = fai_jv_member(&jv, "shells", &shells);
+  const int has_tle = fai_jv_member(&jv, "tle", &tj), has_omm = fai_jv_member(&jv, "omm", &tj);
+  if (has_tle + has_omm + (preset != NULL) + has_shells != 1) {
+    CHECK(fai_jv_error(&jv, FAI_EINVAL, &e_,
+                       "give exactly one of \"preset\", \"shells\", \"tle\", \"omm\""));
+    return FAI_OK;
+  }
+  if (has_tle || has_omm) {
+    const char *file = NULL;
+    CHECK(fai_jv_string(&jv, has_tle ? "tle" : "omm", 1, NULL, &file, &e_));
+    if (!file) return FAI_OK;
+    if (name) snprintf(sc->constellation.name, sizeof sc->constellation.name, "%s", name);
+    else snprintf(sc->constellation.name, sizeof sc->constellation.name, "%s", file);
+    return load_elements(cx, &jv, has_tle ? "tle" : "omm", file, sc);
+  }
+  if (preset && fai_element_preset_find(preset) >= 0) {
+    snprintf(sc->constellation.name, sizeof sc->constellation.name, "%s", name ? name : preset);
+    return load_elements(cx, &jv, "preset", preset, sc);
+  }
   if (preset && has_shells) {
     CHECK(fai_jv_error(&shells, FAI_EINVAL, &e_,
                        "give either \"preset\" or \"shells\", not both"));
@@ -450,6 +509,9 @@ static fai_status load_doc(load_ctx *cx, const fai_json_doc *doc, fai_scenario *
     sc->j2 = (fai_j2_mode)mode;
   }
   if ((st = load_constellation(cx, jv, sc)) != FAI_OK && !cx->all) return st;
+  fai_jv ep;
+  if (sc->elements.enabled && !fai_jv_member(jv, "epoch", &ep))
+    sc->epoch_unix = fai_elements_newest_epoch(&sc->elements); /* SGP4 is best near its epochs */
   if ((st = load_points(cx, jv, "ground_stations", 0, &sc->stations, sc->stations_source,
                         sizeof sc->stations_source, NULL, NULL)) != FAI_OK &&
       !cx->all)
@@ -494,7 +556,7 @@ static fai_status load_text(const char *text, const char *name, const char *dir,
     if (all) fai_error_list_push(all, err);
     return st;
   }
-  load_ctx cx = {all, err, 0, {0}};
+  load_ctx cx = {all, &sc->warnings, err, 0, {0}};
   snprintf(cx.dir, sizeof cx.dir, "%s", dir ? dir : "");
   st = load_doc(&cx, doc, sc);
   fai_json_doc_free(doc);
@@ -575,11 +637,31 @@ fai_status fai_scenario_check(const fai_scenario *sc, fai_error *err) {
     return fai_error_set_at(err, FAI_EINVAL, NULL, 0, 0, "$.step_s",
                             "duration %g s at step %g s gives %.0f snapshots; at most 1e7",
                             sc->duration_s, sc->step_s, snaps);
-  if (sc->constellation.n_shells < 1)
-    return fai_error_set_at(err, FAI_EINVAL, NULL, 0, 0, "$.constellation",
-                            "the constellation has no shells");
-  fai_status st = fai_constellation_validate(&sc->constellation, "$.constellation", err);
-  if (st != FAI_OK) return st;
+  if (sc->elements.enabled) {
+    const fai_tle_set *set = sc->elements.set;
+    if (!set || set->n < 1)
+      return fai_error_set_at(err, FAI_EINVAL, NULL, 0, 0, "$.constellation",
+                              "no element sets to use");
+    /* +Grid planes only make sense for LEO shells (period under ~128 min). */
+    for (int i = 0; sc->isl.enabled && i < set->n; i++) {
+      const fai_tle *t = &set->v[i];
+      if (t->mean_motion_rev_day < 11.25)
+        return fai_error_set_at(
+            err, FAI_EINVAL, sc->elements.source, t->line, 0, NULL,
+            "%s (NORAD %d): mean motion %.8g rev/day (period %.1f min) is not LEO; +Grid ISL "
+            "planes need LEO satellites: leave it out with select/--select or disable ISLs",
+            t->name, t->norad, t->mean_motion_rev_day, 1440.0 / t->mean_motion_rev_day);
+    }
+  } else {
+    if (sc->constellation.n_shells < 1)
+      return fai_error_set_at(err, FAI_EINVAL, NULL, 0, 0, "$.constellation",
+                              "the constellation has no shells");
+    fai_status st = fai_constellation_validate(&sc->constellation, "$.constellation", err);
+    if (st != FAI_OK) return st;
+  }
+  if (strcmp(sc->frame, "ecef") && strcmp(sc->frame, "teme"))
+    return fai_error_set_at(err, FAI_EINVAL, NULL, 0, 0, "--frame",
+                            "\"%s\"; expected ecef or teme", sc->frame);
   if (sc->stations.n < 1)
     return fai_error_set_at(err, FAI_EINVAL, NULL, 0, 0, "$.ground_stations",
                             "no ground stations; at least one is needed");
@@ -650,8 +732,18 @@ json_t *fai_scenario_to_json(const fai_scenario *sc) {
     json_object_set_new(o, "raan0_deg", jdeg(s->raan0_rad));
     json_array_append_new(shells, o);
   }
-  json_object_set_new(root, "constellation", json_pack("{s:s, s:o}", "name",
-                                                       sc->constellation.name, "shells", shells));
+  if (sc->elements.enabled) {
+    /* The element sets in use are written beside the scenario (fai_timeline_write
+     * and fai_scenario_save write elements.tle), already selected. */
+    json_decref(shells);
+    json_object_set_new(root, "constellation",
+                        json_pack("{s:s, s:s, s:b}", "name", sc->constellation.name, "tle",
+                                  "elements.tle", "skip_deep_space",
+                                  sc->elements.skip_deep_space));
+  } else {
+    json_object_set_new(root, "constellation", json_pack("{s:s, s:o}", "name",
+                                                         sc->constellation.name, "shells", shells));
+  }
   json_t *gs = json_object();
   json_object_set_new(gs, "list", stations_json(&sc->stations));
   json_object_set_new(root, "ground_stations", gs);
@@ -696,5 +788,28 @@ fai_status fai_scenario_save(const fai_scenario *sc, const char *path, fai_error
   if (!doc) return fai_error_set(err, FAI_ENOMEM, "out of memory serialising the scenario");
   fai_status st = fai_json_write_file(doc, path, err);
   json_decref(doc);
+  if (st == FAI_OK && sc->elements.enabled) {
+    char dir[FAI_ERROR_FILE_MAX], tle[FAI_ERROR_FILE_MAX + 16];
+    snprintf(dir, sizeof dir, "%s", path);
+    if (snprintf(tle, sizeof tle, "%s/elements.tle", dirname(dir)) >= (int)sizeof tle)
+      return fai_error_set(err, FAI_EINVAL, "path too long: %s", path);
+    st = fai_elements_save_tle(&sc->elements, tle, err);
+  }
   return st;
+}
+
+fai_status fai_elements_save_tle(const fai_elements *el, const char *path, fai_error *err) {
+  fai_outfile of;
+  fai_status st = fai_outfile_open(&of, path, err);
+  if (st != FAI_OK) return st;
+  for (int i = 0; i < el->set->n; i++) {
+    char l1[70], l2[70];
+    fai_tle_format(&el->set->v[i], l1, l2);
+    fprintf(of.fp, "%s\n%s\n%s\n", el->set->v[i].name, l1, l2);
+  }
+  if (ferror(of.fp)) {
+    fai_outfile_abort(&of);
+    return fai_error_set_at(err, FAI_EIO, path, 0, 0, NULL, "write failed");
+  }
+  return fai_outfile_commit(&of, err);
 }

@@ -13,7 +13,9 @@
 
 #include <omp.h>
 
+#include "fluidai/elements.h"
 #include "fluidai/orbitgen.h"
+#include "fluidai/planes.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -30,6 +32,11 @@ void fai_timeline_opts_init(fai_timeline_opts *o) {
 
 void fai_timeline_free(fai_timeline *tl) {
   if (!tl) return;
+  free(tl->sgp4);
+  if (tl->planes) fai_plane_map_free(tl->planes);
+  free(tl->planes);
+  free(tl->pos_teme);
+  fai_error_list_free(&tl->warnings);
   free(tl->t_s);
   free(tl->pos);
   free(tl->vel);
@@ -313,25 +320,60 @@ static int refine_interval(const pass_ctx *pc, int station, double lo, double hi
   return 0;
 }
 
+/* Orbit classes for the contact candidate mask: radius range and the largest
+ * angular rate of the sub-satellite direction (rad/s, before Earth rotation). */
+typedef struct orbit_class {
+  double r_min, r_max, rate;
+} orbit_class;
+
+static int orbit_classes(const fai_scenario *sc, orbit_class **out) {
+  int n = sc->elements.enabled ? sc->elements.set->n : sc->constellation.n_shells;
+  orbit_class *c = malloc((size_t)(n ? n : 1) * sizeof *c);
+  if (!c) return -1;
+  for (int k = 0; k < n; k++) {
+    if (sc->elements.enabled) {
+      const fai_tle *t = &sc->elements.set->v[k];
+      const double nn = t->mean_motion_rev_day * FAI_TWO_PI / 86400.0;
+      const double a = cbrt(FAI_MU_EARTH_M3_S2 / (nn * nn)), e = t->eccentricity;
+      /* Angular rate peaks at perigee: n·(1+e)²/(1−e²)^1.5; 2 % for drag and
+       * the Kozai/Brouwer mean-motion difference. */
+      c[k].r_min = a * (1 - e) * 0.98;
+      c[k].r_max = a * (1 + e) * 1.02;
+      c[k].rate = 1.02 * nn * (1 + e) * (1 + e) / pow(1 - e * e, 1.5) +
+                  1.5 * nn * FAI_J2 * (FAI_R_EQ_M / a) * (FAI_R_EQ_M / a);
+    } else {
+      const fai_shell *sh = &sc->constellation.shells[k];
+      const double a = FAI_R_EARTH_M + sh->altitude_m;
+      double udot, raan_dot;
+      fai_j2_rates(a, sh->inclination_rad, sc->j2, &udot, &raan_dot);
+      c[k].r_min = c[k].r_max = a;
+      c[k].rate = fabs(udot) + fabs(raan_dot);
+    }
+  }
+  *out = c;
+  return n;
+}
+
 /* Elevation threshold below which a satellite cannot become visible within
  * half a step of a snapshot: the coverage half-angle plus the largest change
  * of central angle in step/2, plus 0.5° for the ellipsoid normal. */
-static double candidate_sin_mask(const fai_scenario *sc, double ground_radius, double mask) {
+static double candidate_sin_mask(const orbit_class *cls, int n_cls, double step_s,
+                                 double ground_radius, double mask) {
   double lowest = FAI_PI / 2;
-  for (int s = 0; s < sc->constellation.n_shells; s++) {
-    const fai_shell *sh = &sc->constellation.shells[s];
-    const double a = FAI_R_EARTH_M + sh->altitude_m;
-    double udot, raan_dot;
-    fai_j2_rates(a, sh->inclination_rad, sc->j2, &udot, &raan_dot);
-    double ratio = ground_radius * cos(mask) / a;
-    if (ratio > 1) ratio = 1;
-    const double lambda = acos(ratio) - mask;
-    const double dl = (fabs(udot) + fabs(raan_dot) + FAI_OMEGA_EARTH_RAD_S) * sc->step_s / 2 +
-                      0.5 * FAI_DEG;
-    const double lc = lambda + dl;
-    double el = -FAI_PI / 2;
-    if (lc < FAI_PI) el = atan2(cos(lc) - ground_radius / a, sin(lc));
-    if (el < lowest) lowest = el;
+  for (int k = 0; k < n_cls; k++) {
+    const double radii[2] = {cls[k].r_min, cls[k].r_max};
+    for (int q = 0; q < 2; q++) {
+      const double a = radii[q];
+      if (a <= ground_radius) return -1.0; /* below the station: everything is a candidate */
+      double ratio = ground_radius * cos(mask) / a;
+      if (ratio > 1) ratio = 1;
+      const double lambda = acos(ratio) - mask;
+      const double dl = (cls[k].rate + FAI_OMEGA_EARTH_RAD_S) * step_s / 2 + 0.5 * FAI_DEG;
+      const double lc = lambda + dl;
+      double el = -FAI_PI / 2;
+      if (lc < FAI_PI) el = atan2(cos(lc) - ground_radius / a, sin(lc));
+      if (el < lowest) lowest = el;
+    }
   }
   return sin(lowest);
 }
@@ -348,16 +390,24 @@ static fai_status build_contacts(const fai_scenario *sc, const fai_backend *be,
     st = fai_error_set(err, FAI_ENOMEM, "out of memory for contact candidates");
     goto cleanup;
   }
+  orbit_class *cls = NULL;
+  const int n_cls = orbit_classes(sc, &cls);
+  if (n_cls < 0) {
+    st = fai_error_set(err, FAI_ENOMEM, "out of memory for contact candidates");
+    goto cleanup;
+  }
   for (int g = 0; g < G; g++) {
     const double *r = gs->pos_m + 3 * g;
-    sin_cand[g] = candidate_sin_mask(sc, sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]),
+    sin_cand[g] = candidate_sin_mask(cls, n_cls, sc->step_s,
+                                     sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]),
                                      sc->stations.v[g].min_elev_rad);
   }
+  free(cls);
   fai_ground_points cgp = gs->gp;
   cgp.sin_min_elev = sin_cand;
   FAI_TRY(be->visibility(be, T, N, tl->pos, &cgp, cand, err));
 
-  const fai_propagator prop = {&sc->constellation, sc->epoch_unix, sc->j2};
+  const fai_propagator prop = {&sc->constellation, sc->epoch_unix, sc->j2, tl->sgp4};
   const double horizon = tl->t_s[T - 1];
   const double h = fmin(sc->step_s / 4, 10.0);
   int failed = 0, done = 0;
@@ -654,7 +704,7 @@ fai_status fai_timeline_build(const fai_scenario *sc, const fai_backend *be,
   tl->sc = sc;
   tl->outcome = FAI_OUTCOME_NOT_RUN;
   const int T = fai_scenario_snapshots(sc);
-  const int N = fai_constellation_sat_count(&sc->constellation);
+  const int N = fai_scenario_sat_count(sc);
   const int G = sc->stations.n, U = sc->users.n;
   const int W = (N + 31) / 32;
   tl->n_snaps = T;
@@ -681,21 +731,50 @@ fai_status fai_timeline_build(const fai_scenario *sc, const fai_backend *be,
 
   /* Propagation. */
   double t0 = now_s();
-  const fai_propagator prop = {&sc->constellation, sc->epoch_unix, sc->j2};
-  FAI_TRY(fai_prop_tables_build(&prop, tl->t_s, T, &ps, err));
   fai_progress_report(prog, "propagate", 0, 1);
-  FAI_TRY(be->propagate(be, &ps.tab, tl->pos, tl->vel, err));
+  if (sc->elements.enabled) {
+    /* Element sets: SGP4 on the host, TEME rotated to ECEF per snapshot. */
+    for (int k = 0; k < sc->warnings.n; k++) fai_error_list_push(&tl->warnings, &sc->warnings.v[k]);
+    FAI_TRY(fai_elements_init_sgp4(&sc->elements, &tl->sgp4, &tl->warnings, err));
+    if (!strcmp(sc->frame, "teme")) {
+      tl->pos_teme = malloc(TN3 * sizeof *tl->pos_teme);
+      if (!tl->pos_teme) {
+        st = fai_error_set(err, FAI_ENOMEM, "out of memory for TEME positions");
+        goto cleanup;
+      }
+    }
+    FAI_TRY(fai_elements_propagate(tl->sgp4, N, sc->epoch_unix, tl->t_s, T, be->threads, tl->pos,
+                                   tl->vel, tl->pos_teme, &tl->warnings, err));
+  } else {
+    const fai_propagator prop = {&sc->constellation, sc->epoch_unix, sc->j2, NULL};
+    FAI_TRY(fai_prop_tables_build(&prop, tl->t_s, T, &ps, err));
+    FAI_TRY(be->propagate(be, &ps.tab, tl->pos, tl->vel, err));
+  }
   fai_progress_report(prog, "propagate", 1, 1);
   tl->timing_s[0] = now_s() - t0;
 
   /* ISLs. */
   t0 = now_s();
-  if (sc->isl.enabled) FAI_TRY(build_candidates(sc, &ll, err));
-  tl->n_links = ll.n;
-  tl->link_a = ll.a;
-  tl->link_b = ll.b;
-  tl->link_inter = ll.inter;
-  memset(&ll, 0, sizeof ll);
+  if (sc->isl.enabled && sc->elements.enabled) {
+    tl->planes = calloc(1, sizeof *tl->planes);
+    if (!tl->planes) {
+      st = fai_error_set(err, FAI_ENOMEM, "out of memory for planes");
+      goto cleanup;
+    }
+    FAI_TRY(fai_planes_infer(sc->elements.set, sc->epoch_unix, NULL, tl->planes, err));
+    FAI_TRY(fai_planes_links(tl->planes, &tl->n_links, &tl->link_a, &tl->link_b,
+                             &tl->link_inter, err));
+    if (tl->planes->unplaced)
+      fai_info("%d of %d satellites could not be placed in a plane (no ISLs for them)",
+               tl->planes->unplaced, N);
+  } else {
+    if (sc->isl.enabled) FAI_TRY(build_candidates(sc, &ll, err));
+    tl->n_links = ll.n;
+    tl->link_a = ll.a;
+    tl->link_b = ll.b;
+    tl->link_inter = ll.inter;
+    memset(&ll, 0, sizeof ll);
+  }
   const int L = tl->n_links;
   tl->link_alive = malloc((size_t)T * (L ? L : 1));
   tl->link_dist = malloc((size_t)T * (L ? L : 1) * sizeof *tl->link_dist);

@@ -9,6 +9,8 @@
 #include "fluidai/io.h"
 #include "fluidai/json.h"
 #include "fluidai/orbitgen.h"
+#include "fluidai/planes.h"
+#include "fluidai/tle.h"
 
 void fai_write_opts_init(fai_write_opts *o) {
   o->positions = 1;
@@ -152,6 +154,36 @@ json_t *fai_timeline_to_json(const fai_timeline *tl) {
       json_array_append_new(pairs, o);
     }
   json_object_set_new(root, "station_pairs", pairs);
+
+  json_t *warn = json_array();
+  for (int k = 0; k < tl->warnings.n; k++) {
+    char buf[2 * FAI_ERROR_MSG_MAX];
+    fai_error_format(&tl->warnings.v[k], buf, sizeof buf);
+    json_array_append_new(warn, json_string(buf));
+  }
+  json_object_set_new(root, "warnings", warn);
+  if (tl->planes) {
+    json_t *pl = json_object(), *shells = json_array();
+    json_object_set_new(pl, "unplaced_satellites", json_integer(tl->planes->unplaced));
+    for (int k = 0; k < tl->planes->n_shells; k++) {
+      const fai_inferred_shell *is = &tl->planes->shells[k];
+      json_t *o = json_object();
+      json_object_set_new(o, "satellites", json_integer(is->n_sats));
+      json_object_set_new(o, "planes", json_integer(is->n_planes));
+      json_object_set_new(o, "wraps", json_boolean(is->wraps));
+      json_object_set_new(o, "inclination_deg",
+                          json_pack("{s:f, s:f, s:f, s:f}", "mean", is->incl_mean_deg, "min",
+                                    is->incl_min_deg, "max", is->incl_max_deg, "std",
+                                    is->incl_std_deg));
+      json_object_set_new(o, "altitude_km",
+                          json_pack("{s:f, s:f, s:f, s:f}", "mean", is->alt_mean_km, "min",
+                                    is->alt_min_km, "max", is->alt_max_km, "std",
+                                    is->alt_std_km));
+      json_array_append_new(shells, o);
+    }
+    json_object_set_new(pl, "shells", shells);
+    json_object_set_new(root, "inferred_planes", pl);
+  }
   return root;
 }
 
@@ -219,16 +251,34 @@ static void put_cell(FILE *fp, const char *s) {
 
 typedef fai_status (*table_fn)(const fai_timeline *tl, const fai_write_opts *o, FILE *fp);
 
+/* Walker satellites are named SHELL-PLANE-SLOT and numbered sat + 1 (as in
+ * `fluidai export tle`); element sets keep their names and NORAD ids, with
+ * inferred shell/plane/slot (-1 where unplaced). */
 static fai_status write_satellites(const fai_timeline *tl, const fai_write_opts *o, FILE *fp) {
-  const fai_constellation *c = &tl->sc->constellation;
-  fputs("sat,shell,plane,slot,name\n", fp);
+  const fai_scenario *sc = tl->sc;
+  const fai_constellation *c = &sc->constellation;
+  fputs("sat,shell,plane,slot,name,norad\n", fp);
   for (int j = 0; j < tl->n_sats; j++) {
-    fai_sat_id id = fai_sat_id_of(c, j);
     char name[FAI_NAME_MAX + 32];
-    snprintf(name, sizeof name, "%s-%d-%d", c->shells[id.shell].name, id.plane, id.slot);
-    fprintf(fp, "%d,%d,%d,%d,", j, id.shell, id.plane, id.slot);
+    int shell, plane, slot, norad;
+    if (sc->elements.enabled) {
+      const fai_tle *t = &sc->elements.set->v[j];
+      snprintf(name, sizeof name, "%s", t->name);
+      norad = t->norad;
+      shell = tl->planes ? tl->planes->shell[j] : -1;
+      plane = tl->planes ? tl->planes->plane[j] : -1;
+      slot = tl->planes ? tl->planes->slot[j] : -1;
+    } else {
+      fai_sat_id id = fai_sat_id_of(c, j);
+      snprintf(name, sizeof name, "%s-%d-%d", c->shells[id.shell].name, id.plane, id.slot);
+      norad = j + 1;
+      shell = id.shell;
+      plane = id.plane;
+      slot = id.slot;
+    }
+    fprintf(fp, "%d,%d,%d,%d,", j, shell, plane, slot);
     put_cell(fp, name);
-    fputc('\n', fp);
+    fprintf(fp, ",%d\n", norad);
   }
   return FAI_OK;
 }
@@ -236,10 +286,11 @@ static fai_status write_satellites(const fai_timeline *tl, const fai_write_opts 
 static fai_status write_positions(const fai_timeline *tl, const fai_write_opts *o, FILE *fp) {
   fputs(o->geodetic ? "t_s,sat,x_m,y_m,z_m,lat_deg,lon_deg,alt_m\n" : "t_s,sat,x_m,y_m,z_m\n", fp);
   const int N = tl->n_sats;
+  const double *base = tl->pos_teme ? tl->pos_teme : tl->pos; /* frame chosen by the scenario */
   for (int t = 0; t < tl->n_snaps; t++) {
     char ts[32];
     fai_json_format_double(tl->t_s[t], ts);
-    const double *p = tl->pos + (size_t)t * N * 3;
+    const double *p = base + (size_t)t * N * 3;
     for (int j = 0; j < N; j++) {
       fputs(ts, fp);
       fputc(',', fp);
@@ -252,7 +303,7 @@ static fai_status write_positions(const fai_timeline *tl, const fai_write_opts *
       put_fixed(fp, p[3 * j + 2], 3);
       if (o->geodetic) {
         double lat, lon, alt;
-        fai_ecef_to_geodetic(p + 3 * j, &lat, &lon, &alt);
+        fai_ecef_to_geodetic(tl->pos + ((size_t)t * N + j) * 3, &lat, &lon, &alt);
         fputc(',', fp);
         put_fixed(fp, lat / FAI_DEG, 7);
         fputc(',', fp);
@@ -427,6 +478,8 @@ fai_status fai_timeline_write(const fai_timeline *tl, const char *dir, const fai
   }
   /* The resolved scenario, loadable as it is: `fluidai orbitgen DIR/scenario.json`
    * rebuilds this timeline, and `fluidai export` starts from it. */
+  if (tl->sc->elements.enabled) /* fai_scenario_save writes it beside scenario.json */
+    FAI_TRY(fai_outdir_path(&od, "elements.tle", path, sizeof path, err));
   FAI_TRY(fai_outdir_path(&od, "scenario.json", path, sizeof path, err));
   FAI_TRY(fai_scenario_save(tl->sc, path, err));
   FAI_TRY(fai_outdir_path(&od, "timeline.json", path, sizeof path, err));

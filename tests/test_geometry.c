@@ -183,7 +183,7 @@ Test(geometry, orbit_radius_is_earth_radius_plus_altitude_for_every_preset) {
   const double times[] = {0.0, 1234.5, 86400.0, 7.0 * 86400.0};
   for (int pi = 0; pi < fai_preset_count(); pi++) {
     const fai_constellation *c = fai_preset_at(pi);
-    const fai_propagator p = {c, EPOCH_2026, FAI_J2_FULL};
+    const fai_propagator p = {c, EPOCH_2026, FAI_J2_FULL, NULL};
     const int n = fai_constellation_sat_count(c);
     for (int sat = 0; sat < n; sat++) {
       const fai_sat_id id = fai_sat_id_of(c, sat);
@@ -204,7 +204,7 @@ Test(geometry, propagation_matches_paper_eci_formula_without_j2) {
   const char *names[] = {"starlink-gen1", "oneweb", "iridium"};
   for (int k = 0; k < 3; k++) {
     const fai_constellation *c = preset_named(names[k]);
-    const fai_propagator p = {c, EPOCH_2026, FAI_J2_NONE};
+    const fai_propagator p = {c, EPOCH_2026, FAI_J2_NONE, NULL};
     const double gmst0 = fai_gmst_rad(EPOCH_2026);
     const double t = 3333.25;
     int sat = 0;
@@ -235,7 +235,7 @@ Test(geometry, propagation_matches_paper_eci_formula_without_j2) {
 
 Test(geometry, satellite_returns_to_same_inertial_position_after_one_period) {
   const fai_constellation *c = preset_named("starlink-gen1");
-  const fai_propagator p = {c, EPOCH_2026, FAI_J2_NONE};
+  const fai_propagator p = {c, EPOCH_2026, FAI_J2_NONE, NULL};
   const double gmst0 = fai_gmst_rad(EPOCH_2026);
   for (int sat = 0; sat < fai_constellation_sat_count(c); sat += 97) {
     const fai_sat_id id = fai_sat_id_of(c, sat);
@@ -262,7 +262,7 @@ Test(geometry, consecutive_slots_are_two_pi_over_s_apart_in_plane) {
   const char *names[] = {"starlink-gen1", "kuiper", "oneweb", "iridium", "spacexnet-polar"};
   for (int k = 0; k < 5; k++) {
     const fai_constellation *c = preset_named(names[k]);
-    const fai_propagator p = {c, EPOCH_2026, FAI_J2_FULL};
+    const fai_propagator p = {c, EPOCH_2026, FAI_J2_FULL, NULL};
     int base = 0;
     for (int h = 0; h < c->n_shells; h++) {
       const fai_shell *s = &c->shells[h];
@@ -286,7 +286,7 @@ Test(geometry, consecutive_slots_are_two_pi_over_s_apart_in_plane) {
  * inclination i and RAAN = p·spread/P. */
 static void check_plane_normals(const char *name, double spread) {
   const fai_constellation *c = preset_named(name);
-  const fai_propagator p = {c, EPOCH_2026, FAI_J2_NONE};
+  const fai_propagator p = {c, EPOCH_2026, FAI_J2_NONE, NULL};
   const double t = 123.0, theta = fai_gmst_rad(EPOCH_2026) + 7.2921159e-5 * t;
   const fai_shell *s = &c->shells[0];
   for (int pl = 0; pl < s->planes; pl++) {
@@ -322,7 +322,7 @@ Test(geometry, plane_normals_have_shell_inclination_and_star_raan_spacing) {
 
 Test(geometry, velocity_is_time_derivative_of_position) {
   const fai_constellation *c = preset_named("starlink-gen1");
-  const fai_propagator p = {c, EPOCH_2026, FAI_J2_FULL};
+  const fai_propagator p = {c, EPOCH_2026, FAI_J2_FULL, NULL};
   for (int sat = 0; sat < 4408; sat += 131) {
     double r0[3], r1[3], v[3], vd[3];
     const double t = 5000.0, h = 0.5;
@@ -338,7 +338,7 @@ Test(geometry, velocity_is_time_derivative_of_position) {
 
 Test(geometry, tabulated_state_matches_direct_propagation_over_a_day) {
   const fai_constellation *c = preset_named("starlink-gen1-shell1");
-  const fai_propagator p = {c, EPOCH_2026, FAI_J2_FULL};
+  const fai_propagator p = {c, EPOCH_2026, FAI_J2_FULL, NULL};
   enum { T = 1440 };
   double *ts = malloc(T * sizeof *ts);
   cr_assert_not_null(ts);
@@ -371,7 +371,7 @@ Test(geometry, tabulated_state_matches_direct_propagation_over_a_day) {
 
 Test(geometry, tabulated_state_indexes_shells_and_planes_of_multi_shell_presets) {
   const fai_constellation *c = preset_named("starlink-gen1");
-  const fai_propagator p = {c, EPOCH_2026, FAI_J2_NODE};
+  const fai_propagator p = {c, EPOCH_2026, FAI_J2_NODE, NULL};
   const double ts[] = {0.0, 95.5, 3600.0, 43210.0};
   fai_prop_storage st;
   fai_error err;
@@ -394,7 +394,7 @@ Test(geometry, tabulated_state_indexes_shells_and_planes_of_multi_shell_presets)
 Test(geometry, table_build_rejects_bad_input) {
   fai_constellation c = *preset_named("iridium");
   c.shells[0].phasing = 9;
-  const fai_propagator p = {&c, EPOCH_2026, FAI_J2_NODE};
+  const fai_propagator p = {&c, EPOCH_2026, FAI_J2_NODE, NULL};
   const double ts[] = {0.0};
   fai_prop_storage st;
   fai_error err;

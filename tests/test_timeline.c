@@ -38,7 +38,7 @@ static void build(const fai_scenario *sc, int threads, fai_timeline *tl) {
 
 /* Elevation of satellite j from station g at time t, directly. */
 static double elev(const fai_scenario *sc, int g, int j, double t) {
-  const fai_propagator p = {&sc->constellation, sc->epoch_unix, sc->j2};
+  const fai_propagator p = {&sc->constellation, sc->epoch_unix, sc->j2, NULL};
   double r[3], site[3];
   fai_propagate_sat(&p, j, t, r, NULL);
   const fai_station *s = &sc->stations.v[g];

@@ -106,10 +106,12 @@ double fai_elevation_rad(const double site[3], double lat_rad, double lon_rad,
  * The same circular model as the tabulated kernels, evaluated with direct
  * trigonometry at any time t (s after epoch): used to refine contact windows
  * and by tests. */
+struct fai_sgp4;
 typedef struct fai_propagator {
-  const fai_constellation *c;
+  const fai_constellation *c;      /* Walker shells (used when sgp4 is NULL) */
   double epoch_unix;
   fai_j2_mode j2;
+  const struct fai_sgp4 *sgp4;     /* [N] initialised element sets, or NULL for Walker */
 } fai_propagator;
 void fai_propagate_sat(const fai_propagator *p, int sat, double t_s, double pos[3],
                        double vel[3]);

@@ -40,6 +40,16 @@ typedef struct fai_isl_config {
   double rate_bps;                 /* laser ISL capacity */
 } fai_isl_config;
 
+/* Satellites from element sets (TLE/OMM) instead of Walker shells. */
+typedef struct fai_elements {
+  int enabled;                           /* 1: the constellation comes from `set` */
+  char source[FAI_ERROR_FILE_MAX];       /* file path or "preset:NAME" */
+  char kind[8];                          /* "tle" or "omm" */
+  char select[256];                      /* --select spec applied ("" = all) */
+  int skip_deep_space;                   /* drop period >= 225 min instead of using SDP4 */
+  struct fai_tle_set *set;               /* malloc'd; the element sets in use */
+} fai_elements;
+
 typedef struct fai_scenario {
   char name[FAI_NAME_MAX];
   char source[FAI_ERROR_FILE_MAX];     /* file name, or "<embedded default>" */
@@ -49,7 +59,9 @@ typedef struct fai_scenario {
   double step_s;                       /* snapshot spacing (> 0) */
   uint64_t seed;                       /* RNG seed (link survival draws, ...) */
   fai_j2_mode j2;
-  fai_constellation constellation;
+  fai_constellation constellation;     /* Walker shells (unused when elements.enabled) */
+  fai_elements elements;               /* satellites from TLE/OMM */
+  char frame[8];                       /* positions.csv frame: "ecef" (default) or "teme" */
   char stations_source[FAI_ERROR_FILE_MAX]; /* "preset:NAME", file path or "inline" */
   fai_station_set stations;
   char users_source[FAI_ERROR_FILE_MAX];    /* "", "grid", file path or "inline" */
@@ -58,7 +70,11 @@ typedef struct fai_scenario {
   double users_min_elev_deg;           /* the users' mask as given */
   fai_isl_config isl;
   fai_radio gsl_radio;                 /* ground-satellite links */
+  fai_error_list warnings;             /* non-fatal findings while loading (element sets) */
 } fai_scenario;
+
+/* Satellites in the scenario (Walker shells or element sets). */
+int fai_scenario_sat_count(const fai_scenario *sc);
 
 void fai_scenario_init(fai_scenario *sc); /* defaults; owns nothing yet */
 void fai_scenario_free(fai_scenario *sc);
@@ -131,6 +147,10 @@ typedef struct fai_timeline {
   fai_snapshot_summary *snap;  /* [T] */
   double *pair_delay_mean;     /* [G][G] mean delay over snapshots where reachable */
   int *pair_reach;             /* [G][G] snapshots where reachable */
+  struct fai_sgp4 *sgp4;       /* [N] element sets initialised (NULL for Walker) */
+  struct fai_plane_map *planes;/* planes inferred from element sets (NULL for Walker) */
+  double *pos_teme;            /* [T][N][3] TEME positions (m) when the frame is teme */
+  fai_error_list warnings;     /* per-satellite findings (SGP4 errors with their time) */
   fai_outcome outcome;         /* COMPLETE, INTERRUPTED or TIME_LIMIT */
   int snaps_done;              /* snapshots whose path summaries are complete */
   double timing_s[6];          /* propagate, links, visibility, contacts, paths, total */

@@ -76,6 +76,13 @@ int fai_sgp4_propagate(const fai_sgp4 *s, double tsince_min, double r_km[3], dou
 void fai_teme_to_ecef(double unix_s, const double r_teme[3], const double v_teme[3],
                       double r_ecef[3], double v_ecef[3]);
 
+/* Internal to the library: SGP4 state at UTC time t_unix rotated to ECEF (m,
+ * m/s) with the caller's cos/sin of GMST, so that the batch and the
+ * continuous-time paths round identically.  r_teme_m/v_teme (may be NULL)
+ * receive the TEME state in m and m/s.  Returns the SGP4 error code. */
+int fai__sgp4_ecef(const fai_sgp4 *s, double t_unix, double cos_gmst, double sin_gmst,
+                   double r_ecef[3], double v_ecef[3], double r_teme_m[3], double v_teme[3]);
+
 #ifdef __cplusplus
 }
 #endif
