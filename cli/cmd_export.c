@@ -1,6 +1,7 @@
 /* `fluidai export`: timelines and constellations for other tools.
  *   export hypatia TIMELINE_DIR -o OUTDIR   Hypatia's satellite-network-state directory
- *   export tle (SCENARIO.json | --preset NAME) [-o FILE]   3-line TLEs */
+ *   export tle (SCENARIO.json | --preset NAME) [-o FILE]   3-line TLEs
+ *   export csv TIMELINE_DIR -o OUTDIR      CSV tables from the binary timeline */
 #include <errno.h>
 #include <math.h>
 #include <omp.h>
@@ -22,7 +23,8 @@ static const char *const HELP =
     "Subcommands:\n"
     "  hypatia TIMELINE_DIR -o OUTDIR   Hypatia's satellite network state (tles.txt,\n"
     "                                   isls.txt, ground stations, forwarding state)\n"
-    "  tle (SCENARIO.json | --preset NAME) [-o FILE]   the satellites as 3-line TLEs\n\n"
+    "  tle (SCENARIO.json | --preset NAME) [-o FILE]   the satellites as 3-line TLEs\n"
+    "  csv TIMELINE_DIR -o OUTDIR       positions.csv and isls.csv from timeline.bin\n\n"
     "`fluidai export SUBCOMMAND --help` describes each.\n";
 
 static const char *const HELP_HYPATIA =
@@ -361,6 +363,81 @@ fail:
   return cli_exit_code(st);
 }
 
+static const char *const HELP_CSV =
+    "usage: fluidai export csv TIMELINE_DIR -o OUTDIR [--geodetic]\n\n"
+    "Converts the binary timeline (TIMELINE_DIR/timeline.bin, written by\n"
+    "`fluidai orbitgen --binary`) into positions.csv and isls.csv in the same\n"
+    "formats orbitgen writes (positions in ECEF).  Every array's SHA-256 is checked.\n\n"
+    "Options:\n"
+    "  --geodetic   add lat_deg,lon_deg,alt_m (WGS-84) to positions.csv\n\n" CLI_COMMON_HELP;
+
+static int export_csv(int argc, char **argv) {
+  enum { OPT_GEO = 3000 };
+  static const struct option longopts[] = {CLI_COMMON_LONGOPTS,
+                                            {"geodetic", no_argument, 0, OPT_GEO},
+                                            {0, 0, 0, 0}};
+  cli_common cc;
+  cli_common_init(&cc);
+  fai_write_opts wo;
+  fai_write_opts_init(&wo);
+  wo.only_tables = 1;
+  int opt;
+  optind = 1;
+  while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+    if (opt == 'h') {
+      fputs(HELP_CSV, stdout);
+      return FAI_EXIT_OK;
+    }
+    if (opt == OPT_GEO) {
+      wo.geodetic = 1;
+      continue;
+    }
+    if (opt == '?') return FAI_EXIT_USAGE;
+    int r = cli_common_option(&cc, opt, optarg);
+    if (r < 0) return FAI_EXIT_INPUT;
+    if (r > 0) return FAI_EXIT_USAGE;
+  }
+  if (argc - optind != 1 || !cc.out) {
+    fputs("usage: fluidai export csv TIMELINE_DIR -o OUTDIR\n", stderr);
+    return FAI_EXIT_USAGE;
+  }
+  const char *dir = argv[optind];
+  char path[4096];
+  fai_error err;
+  fai_error_clear(&err);
+  fai_scenario sc;
+  fai_scenario_init(&sc);
+  fai_timeline tl;
+  memset(&tl, 0, sizeof tl);
+  fai_status st;
+  snprintf(path, sizeof path, "%s/scenario.json", dir);
+  if ((st = fai_scenario_load_file(path, &sc, NULL, &err)) != FAI_OK) goto fail;
+  snprintf(path, sizeof path, "%s/timeline.bin", dir);
+  if (access(path, R_OK) != 0) {
+    st = fai_error_set_at(&err, FAI_ENOENT, path, 0, 0, NULL,
+                          "no binary timeline here (write one with `fluidai orbitgen --binary`)");
+    goto fail;
+  }
+  if ((st = fai_timeline_load_binary(path, &tl, &err)) != FAI_OK) goto fail;
+  if (tl.n_sats != fai_scenario_sat_count(&sc) || tl.n_stations != sc.stations.n) {
+    st = fai_error_set_at(&err, FAI_EINVAL, path, 0, 0, NULL,
+                          "holds %d satellites and %d stations but scenario.json describes %d "
+                          "and %d",
+                          tl.n_sats, tl.n_stations, fai_scenario_sat_count(&sc), sc.stations.n);
+    goto fail;
+  }
+  tl.sc = &sc;
+  if ((st = fai_timeline_write(&tl, cc.out, &wo, &err)) != FAI_OK) goto fail;
+  fai_timeline_free(&tl);
+  fai_scenario_free(&sc);
+  return FAI_EXIT_OK;
+fail:
+  cli_report("export csv", &err);
+  fai_timeline_free(&tl);
+  fai_scenario_free(&sc);
+  return cli_exit_code(st);
+}
+
 int cmd_export(int argc, char **argv) {
   if (argc < 2) {
     fputs(HELP, stderr);
@@ -373,6 +450,7 @@ int cmd_export(int argc, char **argv) {
   }
   if (!strcmp(sub, "hypatia")) return export_hypatia(argc - 1, argv + 1);
   if (!strcmp(sub, "tle")) return export_tle(argc - 1, argv + 1);
+  if (!strcmp(sub, "csv")) return export_csv(argc - 1, argv + 1);
   fprintf(stderr, "fluidai export: unknown subcommand \"%s\"\n\n", sub);
   fputs(HELP, stderr);
   return FAI_EXIT_USAGE;

@@ -41,6 +41,9 @@ static const char *const HELP =
     "  --no-isls              do not write isls.csv\n"
     "  --gsls                 also write gsls.csv (visible ground links with rates)\n"
     "  --geodetic             add lat_deg,lon_deg,alt_m (WGS-84) to positions.csv\n"
+    "  --binary               write timeline.bin (positions, velocities, ISL states,\n"
+    "                         station visibility) instead of positions.csv and isls.csv;\n"
+    "                         `fluidai export csv DIR` converts it back\n"
     "Output files (-o DIR): satellites.csv stations.csv positions.csv isls.csv\n"
     "contacts.csv timeline.json run.json (see README).\n\n" CLI_COMMON_HELP;
 
@@ -63,7 +66,8 @@ enum {
   OPT_SELECT,
   OPT_SKIPDEEP,
   OPT_FRAME,
-  OPT_COMPARE
+  OPT_COMPARE,
+  OPT_BINARY
 };
 
 static void list_presets(void) {
@@ -279,6 +283,7 @@ int cmd_orbitgen(int argc, char **argv) {
                                             {"skip-deep-space", no_argument, 0, OPT_SKIPDEEP},
                                             {"frame", required_argument, 0, OPT_FRAME},
                                             {"compare-with", required_argument, 0, OPT_COMPARE},
+                                            {"binary", no_argument, 0, OPT_BINARY},
                                             {0, 0, 0, 0}};
   cli_common cc;
   cli_common_init(&cc);
@@ -323,6 +328,10 @@ int cmd_orbitgen(int argc, char **argv) {
       case OPT_SKIPDEEP: skip_deep = 1; break;
       case OPT_FRAME: frame = optarg; break;
       case OPT_COMPARE: compare = optarg; break;
+      case OPT_BINARY:
+        wopts.binary = 1;
+        wopts.positions = wopts.isls = 0;
+        break;
       case '?': fputs("Try 'fluidai orbitgen --help'.\n", stderr); return FAI_EXIT_USAGE;
       default: {
         int r = cli_common_option(&cc, opt, optarg);

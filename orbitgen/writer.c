@@ -15,6 +15,8 @@
 void fai_write_opts_init(fai_write_opts *o) {
   o->positions = 1;
   o->geodetic = 0;
+  o->binary = 0;
+  o->only_tables = 0;
   o->isls = 1;
   o->gsls = 0;
   o->backend_name = "cpu";
@@ -465,11 +467,19 @@ fai_status fai_timeline_write(const fai_timeline *tl, const char *dir, const fai
   if (st != FAI_OK) return st;
   json_t *doc = NULL, *run = NULL;
   char path[FAI_ERROR_FILE_MAX + 160];
-  FAI_TRY(write_table(&od, "satellites.csv", write_satellites, tl, &o, err));
-  FAI_TRY(write_table(&od, "stations.csv", write_stations, tl, &o, err));
   if (o.positions) FAI_TRY(write_table(&od, "positions.csv", write_positions, tl, &o, err));
   if (o.isls) FAI_TRY(write_table(&od, "isls.csv", write_isls, tl, &o, err));
   if (o.gsls) FAI_TRY(write_table(&od, "gsls.csv", write_gsls, tl, &o, err));
+  if (o.only_tables) {
+    FAI_TRY(fai_outdir_commit(&od, err));
+    return FAI_OK;
+  }
+  FAI_TRY(write_table(&od, "satellites.csv", write_satellites, tl, &o, err));
+  FAI_TRY(write_table(&od, "stations.csv", write_stations, tl, &o, err));
+  if (o.binary) {
+    FAI_TRY(fai_outdir_path(&od, "timeline.bin", path, sizeof path, err));
+    FAI_TRY(fai_timeline_save_binary(tl, path, err));
+  }
   FAI_TRY(write_table(&od, "contacts.csv", write_contacts, tl, &o, err));
   doc = fai_timeline_to_json(tl);
   if (!doc) {

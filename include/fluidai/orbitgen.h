@@ -172,6 +172,8 @@ int fai_components(int n, int n_edges, const int *a, const int *b, const uint8_t
 typedef struct fai_write_opts {
   int positions;               /* write positions.csv (default 1) */
   int geodetic;                /* add lat_deg,lon_deg,alt_m (WGS-84) to positions.csv (default 0) */
+  int binary;                  /* write timeline.bin (default 0) */
+  int only_tables;             /* write only positions/isls/gsls tables (export csv) */
   int isls;                    /* write isls.csv (default 1) */
   int gsls;                    /* write gsls.csv: visible station-satellite links (default 0) */
   const char *backend_name;    /* for run.json */
@@ -180,6 +182,14 @@ typedef struct fai_write_opts {
 void fai_write_opts_init(fai_write_opts *o);
 fai_status fai_timeline_write(const fai_timeline *tl, const char *dir, const fai_write_opts *o,
                               fai_error *err);
+/* Binary timeline (layout in orbitgen/binary.c and the README): t_s, ECEF
+ * positions and velocities, candidate links with per-snapshot state and
+ * distance, station visibility bitsets; each array with its SHA-256.  The
+ * loader fills those fields of *tl (everything else zero) and checks every
+ * checksum. */
+fai_status fai_timeline_save_binary(const fai_timeline *tl, const char *path, fai_error *err);
+fai_status fai_timeline_load_binary(const char *path, fai_timeline *tl, fai_error *err);
+
 /* The deterministic timeline.json document (new reference). */
 json_t *fai_timeline_to_json(const fai_timeline *tl);
 
