@@ -389,6 +389,7 @@ int cmd_orbitgen(int argc, char **argv) {
                            &sc.warnings, &err);
     if (st != FAI_OK) goto fail;
     snprintf(sc.constellation.name, sizeof sc.constellation.name, "%s", src);
+    if (!scen_path) snprintf(sc.name, sizeof sc.name, "%s", src);
     select = NULL;
     preset = NULL;
     if (!start_given) {
@@ -415,6 +416,7 @@ int cmd_orbitgen(int argc, char **argv) {
     fai_elements_free(&sc.elements);
     sc.elements.enabled = 0;
     st = fai_preset_find(preset, &sc.constellation, &err);
+    if (st == FAI_OK && !scen_path) snprintf(sc.name, sizeof sc.name, "%s", preset);
     if (st != FAI_OK) {
       char msg[FAI_ERROR_MSG_MAX];
       snprintf(msg, sizeof msg, "%s", err.msg);
