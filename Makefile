@@ -94,6 +94,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The SGP4 block's loops vectorise only when gcc may if-convert selects
+# (see kernels/cpu_sgp4.c); rounding is unchanged.
+$(BUILD)/kernels/cpu_sgp4.o: CFLAGS += -fno-trapping-math
+
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 

@@ -45,14 +45,49 @@ def command_text(args):
         return None
 
 
+def cpu_seconds(times_line):
+    """Children's user + sys seconds from bash `times` ("1m2.5s 0m0.3s")."""
+    total = 0.0
+    for part in times_line.split():
+        m, sec = part.rstrip("s").split("m")
+        total += 60 * float(m) + float(sec)
+    return total
+
+
+def interference(path):
+    """Per timed step: wall, own CPU and other processes' CPU (seconds)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    marks = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            name, t, stat, own = line.rstrip("\n").split("\t")
+            v = [int(x) for x in stat.split()[1:]]
+            # user nice system idle iowait irq softirq steal: all but idle and iowait are busy
+            busy = sum(v[:3]) + sum(v[5:8]) if len(v) >= 8 else None
+            marks[name] = (float(t), busy, cpu_seconds(own))
+    out = {}
+    for name, (t0, b0, o0) in marks.items():
+        if not name.endswith("-start"):
+            continue
+        step = name[: -len("-start")]
+        if step + "-end" not in marks:
+            continue
+        t1, b1, o1 = marks[step + "-end"]
+        wall, own = t1 - t0, o1 - o0
+        other = None if b0 is None else max(0.0, (b1 - b0) / tick - own)
+        out[step] = {"wall_s": wall, "own_cpu_s": own, "other_cpu_s": other,
+                     "other_share_of_machine": None if other is None else
+                     other / (wall * (os.cpu_count() or 1))}
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--stations", required=True)
     ap.add_argument("--peer", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--load", nargs=2, default=["unknown", "unknown"],
-                    metavar=("BEFORE", "AFTER"), help="/proc/loadavg (1, 5, 15 min) around the runs")
+    ap.add_argument("--marks", help="run.sh's CPU-time marks (TSV)")
     ap.add_argument("--runs", nargs="+", required=True, help="THREADS FILE WALL_S ...")
     a = ap.parse_args()
     if len(a.runs) % 3:
@@ -97,13 +132,14 @@ def main():
     }
     agreement = peer.get("agreement")
 
+    interf = interference(a.marks) if a.marks else {}
     commit = command_text(["git", "rev-parse", "--short", "HEAD"])
     dirty = command_text(["git", "status", "--porcelain", "--untracked-files=no"])
     record = {
         "format": "fluidai-bench-orbitgen",
         "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "host": {"cpu": cpu_model(), "cores": os.cpu_count(), "system": platform.platform(),
-                 "loadavg_before": a.load[0], "loadavg_after": a.load[1]},
+                 "interference": interf},
         "fluidai": {"bin": a.bin, "version": command_text([a.bin, "--version"]),
                     "git_commit": commit, "git_dirty": bool(dirty)},
         "workload": {"scenario": "embedded default (Starlink shell 1, one day at 60 s)",
@@ -128,8 +164,6 @@ def main():
     print(f"  host      {record['host']['cpu']}, {record['host']['cores']} cores; "
           f"{record['fluidai']['version']} ({base['backend']}), commit {commit or '?'}"
           f"{' (dirty)' if dirty else ''}")
-    print(f"  load avg  {a.load[0]} before the runs, {a.load[1]} after (1/5/15 min; 'after' "
-          f"includes the benchmark itself; other work on the machine skews every figure)")
     print(f"  workload  {w['satellites']} satellites x {w['snapshots']} snapshots, "
           f"{w['stations']} stations, {w['candidate_isls']} candidate ISLs")
     print()
@@ -165,6 +199,17 @@ def main():
     print(f"  REFERENCE FIGURE (from the issue, not measured in this run): {REFERENCE_LABEL}")
     print(f"    ratio reference / fluidai (per snapshot per core): "
           f"{reference['ratio_reference_over_fluidai']:.0f}x")
+    print()
+    busy = {k: v for k, v in interf.items()
+            if v["other_share_of_machine"] is not None and v["other_share_of_machine"] > 0.05}
+    if interf:
+        print("  other processes' CPU during the timed steps: " + ", ".join(
+            f"{k} {v['other_cpu_s']:.1f} s "
+            f"({100 * v['other_share_of_machine']:.0f} % of the machine)"
+            for k, v in interf.items() if v["other_cpu_s"] is not None))
+    if busy:
+        print("  WARNING: the machine was busy with other work during " + ", ".join(busy) +
+              "; those figures are slower than this machine can do; rerun when it is idle")
     print()
     if agreement:
         verdict = "OK" if agreement["ok"] else "FAILED"

@@ -5,7 +5,7 @@
 #                             when missing); `make bench` passes $(BIN)
 #
 # Environment knobs (defaults in brackets):
-#   PEER_SNAPSHOTS [3]   snapshots the peer times (about 15-20 s each on one core)
+#   PEER_SNAPSHOTS [3]   snapshots the peer times (15-25 s each on one core)
 #   BENCH_THREADS  [1 2] thread counts for the full-day fluidai runs; the first is
 #                        the per-core baseline, speed-ups are relative to it
 #
@@ -71,16 +71,29 @@ orbitgen() {
   fi
 }
 
-# Other work on the machine skews every figure; record the load around the runs.
-load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+# Other work on the machine skews every figure.  `mark NAME` records the
+# machine's busy CPU time (/proc/stat) and this script's children's CPU time
+# (`times`), so report.py can say how much CPU other processes took during
+# each timed step.
+marks="$tmp/marks.tsv"
+: >"$marks"
+mark() {
+  local stat own
+  stat=$(head -n 1 /proc/stat 2>/dev/null || echo cpu)
+  times >"$tmp/times.txt" # not in $(...): a subshell would report its own, zero, times
+  own=$(tail -n 1 "$tmp/times.txt")
+  printf '%s\t%s\t%s\t%s\n' "$1" "$(now)" "$stat" "$own" >>"$marks"
+}
 
 # (b) the full default day, once per thread count.
 runs=()
 for th in "${THREADS[@]}"; do
   log "full day, 1584 sats x 1441 snapshots, 100 stations, --threads $th"
+  mark "fluidai-t$th-start"
   t0=$(now)
   orbitgen "$tmp/day-t$th.json" --threads "$th"
   t1=$(now)
+  mark "fluidai-t$th-end"
   runs+=("$th" "$tmp/day-t$th.json" "$(python3 -c "print($t1 - $t0)")")
 done
 
@@ -94,19 +107,20 @@ orbitgen "$tmp/one.json" --threads 1 --duration 0 -o "$tmp/one"
 
 log "peer: $PEER_SNAPSHOTS snapshot(s) + 1 for agreement, one core"
 peer_rc=0
+mark peer-start
 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
   "$venv/bin/python" "$here/peer_hypatia_style.py" --dir "$tmp/short" \
   --snapshots "$PEER_SNAPSHOTS" --verify-dir "$tmp/one" --fail-above 1e-6 \
   >"$tmp/peer.json" || peer_rc=$?
+mark peer-end
 if [[ $peer_rc -ne 0 && $peer_rc -ne 3 ]]; then
   log "error: the peer failed (exit $peer_rc)"
   exit 1
 fi
 
-load_after=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 result="$here/results/orbitgen-$(date -u +%Y-%m-%d).json"
 python3 "$here/report.py" --bin "$BIN" --stations "$stations" --peer "$tmp/peer.json" \
-  --out "$result" --load "$load_before" "$load_after" --runs "${runs[@]}"
+  --out "$result" --marks "$marks" --runs "${runs[@]}"
 log "results written to ${result#"$root"/}"
 
 if [[ $peer_rc -eq 3 ]]; then

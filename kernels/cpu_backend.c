@@ -1,5 +1,5 @@
 /* The `cpu` evaluation backend: OpenMP loops over the per-item cores
- * (prop_core.h, vis_core.h, link_core.h, sp_core.h).
+ * (prop_core.h, sgp4_core.h, vis_core.h, link_core.h, sp_core.h).
  *
  * Every item writes only its own outputs, so the bytes produced do not depend
  * on the thread count or the schedule.  be->threads is applied with
@@ -16,12 +16,14 @@
 #include "fluidai/log.h"
 #include "link_core.h"
 #include "prop_core.h"
+#include "cpu_sgp4.h"
+#include "sgp4_core.h"
 #include "sp_core.h"
 #include "vis_core.h"
 
 /* Items per interrupt poll.  A chunk is one parallel region (a few µs to
  * start), so chunks are sized to take roughly milliseconds. */
-#define CPU_CHUNK_STATES (1 << 16)    /* propagate: (t, sat) states */
+#define CPU_CHUNK_STATES (1 << 16)    /* propagate, propagate_sgp4: (t, sat) states */
 #define CPU_CHUNK_VIS_CELLS (1 << 12) /* visibility: (t, g) rows of W words */
 #define CPU_CHUNK_LINKS (1 << 16)     /* links: (t, l) judgements */
 #define CPU_CHUNK_SOURCES 256         /* sssp: (graph, source) searches per thread */
@@ -57,6 +59,38 @@ static fai_status cpu_propagate(const fai_backend *be, const fai_prop_tables *ta
       const int t = (int)(i / N);
       const int s = (int)(i % N);
       fai_prop_state(tab, t, s, pos + 3 * i, vel ? vel + 3 * i : NULL);
+    }
+  }
+  return FAI_OK;
+}
+
+static fai_status cpu_propagate_sgp4(const fai_backend *be, const fai_sgp4_batch *b, int n_snaps,
+                                     const double *dt_min, const double *gmst_cs, double *pos,
+                                     double *vel, double *pos_teme, int8_t *code, fai_error *err) {
+  const int nt = cpu_threads(be);
+  const int T = n_snaps;
+  fai_status st = fai__sgp4_batch_check(b, n_snaps, dt_min, gmst_cs, pos, err);
+  const int64_t chunk = CPU_CHUNK_STATES / FAI_CPU_SGP4_BLOCK;
+  int64_t n_blocks, total, c0;
+  if (st != FAI_OK) return st;
+  /* Items (block, snapshot), block-major: a thread's consecutive items
+   * reuse one block's constants from cache. */
+  n_blocks = (b->n + FAI_CPU_SGP4_BLOCK - 1) / FAI_CPU_SGP4_BLOCK;
+  total = n_blocks * T;
+  for (c0 = 0; c0 < total; c0 += chunk) {
+    const int64_t c1 = c0 + chunk < total ? c0 + chunk : total;
+    int64_t i;
+    if (fai_interrupted())
+      return cpu_interrupted(err, "propagate_sgp4", c0 * FAI_CPU_SGP4_BLOCK,
+                             total * FAI_CPU_SGP4_BLOCK);
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (i = c0; i < c1; ++i) {
+      const int blk = (int)(i / T);
+      const int t = (int)(i % T);
+      const int j0 = blk * FAI_CPU_SGP4_BLOCK;
+      const int nb = b->n - j0 < FAI_CPU_SGP4_BLOCK ? b->n - j0 : FAI_CPU_SGP4_BLOCK;
+      fai__cpu_sgp4_block(b, j0, nb, t, dt_min[t], gmst_cs[2 * t], gmst_cs[2 * t + 1], pos, vel,
+                     pos_teme, code);
     }
   }
   return FAI_OK;
@@ -232,6 +266,7 @@ static const fai_backend cpu_instance = {
     .name = "cpu",
     .probe = cpu_probe,
     .propagate = cpu_propagate,
+    .propagate_sgp4 = cpu_propagate_sgp4,
     .visibility = cpu_visibility,
     .links = cpu_links,
     .sssp = cpu_sssp,

@@ -1,6 +1,6 @@
 /* The `cuda` evaluation backend: one CUDA thread per item, calling the same
- * FAI_HD cores as the cpu backend (prop_core.h, vis_core.h, link_core.h,
- * sp_core.h), so with --fmad=false the outputs match the cpu backend bit for
+ * FAI_HD cores as the cpu backend (prop_core.h, sgp4_core.h, vis_core.h,
+ * link_core.h, sp_core.h), so with --fmad=false the outputs match the cpu backend bit for
  * bit (tests/ suite `parity`).
  *
  * Host arrays are copied in, processed in chunks that keep the device working
@@ -11,6 +11,7 @@
  * missing device or kernel image, FAI_ENOMEM for device allocation,
  * FAI_EINTERNAL otherwise) — this file never prints or exits. */
 #include <cuda_runtime.h>
+#include <math_constants.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 #include "fluidai/log.h"
 #include "link_core.h"
 #include "prop_core.h"
+#include "sgp4_core.h"
 #include "sp_core.h"
 #include "vis_core.h"
 
@@ -38,6 +40,32 @@ __global__ void cu_k_propagate(fai_prop_tables tab, int t0, int64_t count, doubl
   if (i >= count) return;
   fai_prop_state(&tab, t0 + (int)(i / tab.n_sats), (int)(i % tab.n_sats), pos + 3 * i,
                  vel ? vel + 3 * i : NULL);
+}
+
+/* Item (t, j) of the chunk: near-Earth SGP4 of batch satellite j at
+ * snapshot t0 + t; outputs are chunk-relative [t][n_out][3]. */
+__global__ void cu_k_sgp4(fai_sgp4_batch b, int t0, int64_t count, const double *dt_min,
+                          const double *gmst_cs, double *pos, double *vel, double *teme,
+                          int8_t *code) {
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  {
+    const int tr = (int)(i / b.n);
+    const int j = (int)(i % b.n);
+    const int t = t0 + tr;
+    const size_t row = (size_t)tr * (size_t)b.n_out + (size_t)(b.out_index ? b.out_index[j] : j);
+    double r[3], v[3], p[3], pv[3], pt[3];
+    const int c = fai_sgp4_eval(&b, j, dt_min[t] - b.epoch_min[j], r, v);
+    int k;
+    fai_sgp4_to_ecef(gmst_cs[2 * t], gmst_cs[2 * t + 1], r[0], r[1], r[2], v[0], v[1], v[2], p,
+                     pv, pt, 1);
+    for (k = 0; k < 3; ++k) {
+      pos[3 * row + k] = c ? CUDART_NAN : p[k];
+      if (vel) vel[3 * row + k] = c ? CUDART_NAN : pv[k];
+      if (teme) teme[3 * row + k] = c ? CUDART_NAN : pt[k];
+    }
+    if (code) code[row] = (int8_t)c;
+  }
 }
 
 /* Item (t, g, j) of the chunk; pos and words are chunk-relative. */
@@ -303,6 +331,78 @@ cleanup:
   return st;
 }
 
+static fai_status cu_propagate_sgp4(const fai_backend *be, const fai_sgp4_batch *b, int n_snaps,
+                                    const double *dt_min, const double *gmst_cs, double *pos,
+                                    double *vel, double *pos_teme, int8_t *code, fai_error *err) {
+  const int T = n_snaps;
+  fai_status st = fai__sgp4_batch_check(b, n_snaps, dt_min, gmst_cs, pos, err);
+  fai_sgp4_batch d;
+  int64_t chunk_t = 0;
+  size_t row_bytes;
+  int t0, partial;
+  double *d_dt = NULL, *d_cs = NULL, *d_pos = NULL, *d_vel = NULL, *d_teme = NULL;
+  int8_t *d_code = NULL;
+  if (st != FAI_OK) return st;
+  if (b->n == 0 || T == 0) return FAI_OK;
+  d = *b;
+  d.out_index = NULL;
+  d.mem_ = NULL;
+#define CU_SGP4_NULL(name) d.name = NULL;
+  FAI_SGP4_NE_FIELDS(CU_SGP4_NULL)
+#undef CU_SGP4_NULL
+  /* Rows outside the batch must keep the caller's values: when there are
+   * any, each chunk's outputs are uploaded before the kernel writes. */
+  partial = b->n < b->n_out;
+  CU_TRY(cudaSetDevice(be->device));
+#define CU_SGP4_UPLOAD(name) CU_TRY(cu_upload((double **)&d.name, b->name, (size_t)b->n));
+  FAI_SGP4_NE_FIELDS(CU_SGP4_UPLOAD)
+#undef CU_SGP4_UPLOAD
+  CU_TRY(cu_upload((int **)&d.out_index, b->out_index, (size_t)b->n));
+  CU_TRY(cu_upload(&d_dt, dt_min, (size_t)T));
+  CU_TRY(cu_upload(&d_cs, gmst_cs, (size_t)T * 2));
+  row_bytes = (size_t)b->n_out * (3 * sizeof(double) * (1 + (vel ? 1 : 0) + (pos_teme ? 1 : 0)) +
+                                  (code ? 1 : 0));
+  chunk_t = cu_chunk_units(row_bytes, T);
+  CU_TRY(cu_alloc(&d_pos, (size_t)chunk_t * (size_t)b->n_out * 3));
+  if (vel) CU_TRY(cu_alloc(&d_vel, (size_t)chunk_t * (size_t)b->n_out * 3));
+  if (pos_teme) CU_TRY(cu_alloc(&d_teme, (size_t)chunk_t * (size_t)b->n_out * 3));
+  if (code) CU_TRY(cu_alloc(&d_code, (size_t)chunk_t * (size_t)b->n_out));
+  for (t0 = 0; t0 < T; t0 += (int)chunk_t) {
+    const int nt = (int)cu_min64(chunk_t, T - t0);
+    const int64_t count = (int64_t)nt * b->n;
+    const size_t rows = (size_t)nt * (size_t)b->n_out;
+    const size_t off = (size_t)t0 * (size_t)b->n_out;
+    const size_t bytes3 = rows * 3 * sizeof(double);
+    if (fai_interrupted())
+      CU_INTERRUPTED("propagate_sgp4", (int64_t)t0 * b->n, (int64_t)T * b->n);
+    if (partial) {
+      CU_TRY(cudaMemcpy(d_pos, pos + 3 * off, bytes3, cudaMemcpyHostToDevice));
+      if (vel) CU_TRY(cudaMemcpy(d_vel, vel + 3 * off, bytes3, cudaMemcpyHostToDevice));
+      if (pos_teme) CU_TRY(cudaMemcpy(d_teme, pos_teme + 3 * off, bytes3, cudaMemcpyHostToDevice));
+      if (code) CU_TRY(cudaMemcpy(d_code, code + off, rows, cudaMemcpyHostToDevice));
+    }
+    cu_k_sgp4<<<cu_blocks(count, CU_BLOCK), CU_BLOCK>>>(d, t0, count, d_dt, d_cs, d_pos, d_vel,
+                                                         d_teme, d_code);
+    CU_TRY(cudaGetLastError());
+    CU_TRY(cudaMemcpy(pos + 3 * off, d_pos, bytes3, cudaMemcpyDeviceToHost));
+    if (vel) CU_TRY(cudaMemcpy(vel + 3 * off, d_vel, bytes3, cudaMemcpyDeviceToHost));
+    if (pos_teme) CU_TRY(cudaMemcpy(pos_teme + 3 * off, d_teme, bytes3, cudaMemcpyDeviceToHost));
+    if (code) CU_TRY(cudaMemcpy(code + off, d_code, rows, cudaMemcpyDeviceToHost));
+  }
+cleanup:
+#define CU_SGP4_FREE(name) cu_free(d.name);
+  FAI_SGP4_NE_FIELDS(CU_SGP4_FREE)
+#undef CU_SGP4_FREE
+  cu_free(d.out_index);
+  cu_free(d_dt);
+  cu_free(d_cs);
+  cu_free(d_pos);
+  cu_free(d_vel);
+  cu_free(d_teme);
+  cu_free(d_code);
+  return st;
+}
+
 static fai_status cu_visibility(const fai_backend *be, int n_snaps, int n_sats, const double *pos,
                                 const fai_ground_points *gp, uint32_t *words, fai_error *err) {
   const int G = gp->n;
@@ -512,7 +612,8 @@ cleanup:
 
 /* C++17 has no designated initialisers: fields in declaration order. */
 static const fai_backend cu_instance = {
-    "cuda", cu_probe, cu_propagate, cu_visibility, cu_links, cu_sssp, cu_apsp, 0, 0};
+    "cuda", cu_probe, cu_propagate, cu_propagate_sgp4, cu_visibility, cu_links, cu_sssp, cu_apsp,
+    0,      0};
 
 extern "C" {
 

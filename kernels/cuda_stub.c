@@ -18,6 +18,13 @@ static fai_status stub_propagate(const fai_backend *be, const fai_prop_tables *t
   return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
 }
 
+static fai_status stub_propagate_sgp4(const fai_backend *be, const fai_sgp4_batch *b, int n_snaps,
+                                      const double *dt_min, const double *gmst_cs, double *pos,
+                                      double *vel, double *pos_teme, int8_t *code,
+                                      fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
 static fai_status stub_visibility(const fai_backend *be, int n_snaps, int n_sats, const double *pos,
                                   const fai_ground_points *gp, uint32_t *words, fai_error *err) {
   return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
@@ -44,6 +51,7 @@ static const fai_backend stub_instance = {
     .name = "cuda",
     .probe = stub_probe,
     .propagate = stub_propagate,
+    .propagate_sgp4 = stub_propagate_sgp4,
     .visibility = stub_visibility,
     .links = stub_links,
     .sssp = stub_sssp,

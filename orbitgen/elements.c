@@ -8,6 +8,8 @@
 #include "embedded.h"
 #include "fluidai/elements.h"
 
+#include "sgp4_core.h"
+
 static const struct {
   const char *name, *file, *desc;
 } presets[] = {
@@ -147,11 +149,32 @@ fai_status fai_elements_init_sgp4(const fai_elements *el, fai_sgp4 **out, fai_er
   return FAI_OK;
 }
 
-int fai__sgp4_ecef(const fai_sgp4 *s, double t_unix, double c, double sn, double r_ecef[3],
-                   double v_ecef[3], double r_teme_m[3], double v_teme[3]) {
+int fai__sgp4_ecef(const fai_sgp4 *s, double ref_unix, double t_s, double c, double sn,
+                   double r_ecef[3], double v_ecef[3], double r_teme_m[3], double v_teme[3]) {
   if (s->error) return s->error; /* initialisation failed */
+  /* The batch's time arithmetic: dt_min[t] = t_s / 60, tsince = dt_min −
+   * epoch_min (fai_elements_propagate). */
+  const double tsince = t_s / 60.0 - fai_sgp4_epoch_offset_min(s, ref_unix);
   double r[3], v[3];
-  const int code = fai_sgp4_propagate(s, (t_unix - s->epoch_unix) / 60.0, r, v);
+  if (s->method == 'n') {
+    /* Near-Earth: the backend's core on a one-satellite view, so that this
+     * path and the batch give the same bits. */
+    fai_sgp4_ne ne;
+    fai_sgp4_batch one;
+    double p[3], pv[3], pt[3];
+    fai_sgp4_ne_fill(s, ref_unix, &ne);
+    fai_sgp4_batch_view(&ne, s->grav, &one);
+    const int code = fai_sgp4_eval(&one, 0, tsince, r, v);
+    if (code != 0) return code;
+    fai_sgp4_to_ecef(c, sn, r[0], r[1], r[2], v[0], v[1], v[2], p, pv, pt, 1);
+    memcpy(r_ecef, p, sizeof p);
+    if (v_ecef) memcpy(v_ecef, pv, sizeof pv);
+    if (r_teme_m) memcpy(r_teme_m, pt, sizeof pt);
+    if (v_teme)
+      for (int k = 0; k < 3; k++) v_teme[k] = v[k] * 1e3;
+    return 0;
+  }
+  const int code = fai_sgp4_propagate(s, tsince, r, v);
   if (code != 0) return code;
   for (int k = 0; k < 3; k++) {
     r[k] *= 1e3;
@@ -173,45 +196,82 @@ int fai__sgp4_ecef(const fai_sgp4 *s, double t_unix, double c, double sn, double
   return 0;
 }
 
-fai_status fai_elements_propagate(const fai_sgp4 *sgp4, int n_sats, double epoch_unix,
-                                  const double *t_s, int n_snaps, int threads, double *pos,
+static void set_nan3(double *p) {
+  if (p) p[0] = p[1] = p[2] = NAN;
+}
+
+fai_status fai_elements_propagate(const fai_backend *be, const fai_sgp4 *sgp4, int n_sats,
+                                  double epoch_unix, const double *t_s, int n_snaps, double *pos,
                                   double *vel, double *pos_teme, fai_error_list *warn,
                                   fai_error *err) {
   const int N = n_sats, T = n_snaps;
-  double *cs = malloc((size_t)T * 2 * sizeof *cs);
+  const size_t TN = (size_t)T * (size_t)N;
+  fai_status st = FAI_OK;
+  fai_sgp4_batch batch;
+  memset(&batch, 0, sizeof batch);
+  double *cs = malloc((size_t)(T ? T : 1) * 3 * sizeof *cs); /* [T][2] cos/sin GMST, then [T] dt */
   int *first_err = malloc((size_t)(N ? N : 1) * 2 * sizeof *first_err);
-  if (!cs || !first_err) {
-    free(cs);
-    free(first_err);
-    return fai_error_set(err, FAI_ENOMEM, "out of memory propagating element sets");
+  int8_t *code = malloc(TN ? TN : 1);
+  uint8_t *in_batch = malloc((size_t)(N ? N : 1));
+  if (!cs || !first_err || !code || !in_batch) {
+    st = fai_error_set(err, FAI_ENOMEM, "out of memory propagating element sets");
+    goto cleanup;
   }
+  double *dt_min = cs + 2 * (size_t)T;
   for (int t = 0; t < T; t++) {
     const double th = fai_gmst_rad(epoch_unix + t_s[t]);
     cs[2 * t] = cos(th);
     cs[2 * t + 1] = sin(th);
+    dt_min[t] = t_s[t] / 60.0;
   }
-  const int nt = threads > 0 ? threads : omp_get_max_threads();
-  /* Satellite-major loop: each satellite's whole series on one thread, so an
-   * error stops that satellite's series where it happened. */
+  for (int j = 0; j < N; j++) first_err[2 * j] = 0, first_err[2 * j + 1] = -1;
+
+  /* Near-Earth sets: the backend, every (snapshot, satellite) on its own;
+   * then each series is cut at its first error below. */
+  st = fai_sgp4_batch_build(sgp4, N, FAI_GRAV_WGS72, epoch_unix, &batch, in_batch, err);
+  if (st != FAI_OK) goto cleanup;
+  if (batch.n > 0) {
+    st = be->propagate_sgp4(be, &batch, T, dt_min, cs, pos, vel, pos_teme, code, err);
+    if (st != FAI_OK) goto cleanup;
+    for (int t = 0; t < T; t++) {
+      const int8_t *ct = code + (size_t)t * N;
+      for (int k = 0; k < batch.n; k++) {
+        const int j = batch.out_index[k];
+        const size_t row = ((size_t)t * N + j) * 3;
+        if (first_err[2 * j]) {
+          set_nan3(pos + row);
+          if (vel) set_nan3(vel + row);
+          if (pos_teme) set_nan3(pos_teme + row);
+        } else if (ct[j]) {
+          first_err[2 * j] = ct[j];
+          first_err[2 * j + 1] = t;
+        }
+      }
+    }
+  }
+
+  /* The rest (deep space, failed initialisation): the scalar path,
+   * satellite-major, each series stopping at its first error. */
+  const int nt = be->threads > 0 ? be->threads : omp_get_max_threads();
 #pragma omp parallel for schedule(dynamic, 16) num_threads(nt)
   for (int j = 0; j < N; j++) {
-    int code = sgp4[j].error ? sgp4[j].error : 0, at = code ? 0 : -1;
+    if (in_batch[j]) continue;
+    int c = sgp4[j].error ? sgp4[j].error : 0, at = c ? 0 : -1;
     for (int t = 0; t < T; t++) {
       double *p = pos + ((size_t)t * N + j) * 3;
       double *v = vel ? vel + ((size_t)t * N + j) * 3 : NULL;
       double *pt = pos_teme ? pos_teme + ((size_t)t * N + j) * 3 : NULL;
-      if (!code) {
-        code = fai__sgp4_ecef(&sgp4[j], epoch_unix + t_s[t], cs[2 * t], cs[2 * t + 1], p, v, pt,
-                              NULL);
-        if (code) at = t;
+      if (!c) {
+        c = fai__sgp4_ecef(&sgp4[j], epoch_unix, t_s[t], cs[2 * t], cs[2 * t + 1], p, v, pt, NULL);
+        if (c) at = t;
       }
-      if (code) {
-        p[0] = p[1] = p[2] = NAN;
-        if (v) v[0] = v[1] = v[2] = NAN;
-        if (pt) pt[0] = pt[1] = pt[2] = NAN;
+      if (c) {
+        set_nan3(p);
+        if (v) set_nan3(v);
+        if (pt) set_nan3(pt);
       }
     }
-    first_err[2 * j] = code;
+    first_err[2 * j] = c;
     first_err[2 * j + 1] = at;
   }
   if (warn) {
@@ -225,7 +285,11 @@ fai_status fai_elements_propagate(const fai_sgp4 *sgp4, int n_sats, double epoch
       fai_error_list_push(warn, &w);
     }
   }
+cleanup:
+  fai_sgp4_batch_free(&batch);
   free(cs);
   free(first_err);
-  return FAI_OK;
+  free(code);
+  free(in_batch);
+  return st;
 }

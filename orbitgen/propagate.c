@@ -68,7 +68,8 @@ void fai_propagate_sat(const fai_propagator *p, int sat, double t_s, double pos[
     /* Element sets: SGP4 in TEME, rotated to ECEF as the batch path does. */
     const double t_unix = p->epoch_unix + t_s;
     const double th = fai_gmst_rad(t_unix);
-    if (fai__sgp4_ecef(&p->sgp4[sat], t_unix, cos(th), sin(th), pos, vel, NULL, NULL) != 0) {
+    if (fai__sgp4_ecef(&p->sgp4[sat], p->epoch_unix, t_s, cos(th), sin(th), pos, vel, NULL,
+                       NULL) != 0) {
       pos[0] = pos[1] = pos[2] = NAN;
       if (vel) vel[0] = vel[1] = vel[2] = NAN;
     }

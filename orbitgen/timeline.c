@@ -733,7 +733,8 @@ fai_status fai_timeline_build(const fai_scenario *sc, const fai_backend *be,
   double t0 = now_s();
   fai_progress_report(prog, "propagate", 0, 1);
   if (sc->elements.enabled) {
-    /* Element sets: SGP4 on the host, TEME rotated to ECEF per snapshot. */
+    /* Element sets: near-Earth SGP4 on the backend, deep space on the host,
+     * TEME rotated to ECEF per snapshot. */
     for (int k = 0; k < sc->warnings.n; k++) fai_error_list_push(&tl->warnings, &sc->warnings.v[k]);
     FAI_TRY(fai_elements_init_sgp4(&sc->elements, &tl->sgp4, &tl->warnings, err));
     if (!strcmp(sc->frame, "teme")) {
@@ -743,7 +744,7 @@ fai_status fai_timeline_build(const fai_scenario *sc, const fai_backend *be,
         goto cleanup;
       }
     }
-    FAI_TRY(fai_elements_propagate(tl->sgp4, N, sc->epoch_unix, tl->t_s, T, be->threads, tl->pos,
+    FAI_TRY(fai_elements_propagate(be, tl->sgp4, N, sc->epoch_unix, tl->t_s, T, tl->pos,
                                    tl->vel, tl->pos_teme, &tl->warnings, err));
   } else {
     const fai_propagator prop = {&sc->constellation, sc->epoch_unix, sc->j2, NULL};

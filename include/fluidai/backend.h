@@ -15,6 +15,7 @@
 #define FLUIDAI_BACKEND_H
 
 #include "fluidai/common.h"
+#include "fluidai/sgp4_batch.h"
 #include "fluidai/status.h"
 
 #ifdef __cplusplus
@@ -92,6 +93,18 @@ struct fai_backend {
    * snapshot: pos/vel are [T][N][3]. */
   fai_status (*propagate)(const fai_backend *be, const fai_prop_tables *tab, double *pos,
                           double *vel, fai_error *err);
+
+  /* Near-Earth SGP4 (kernels/sgp4_core.h) for every satellite of the batch
+   * at every snapshot t, dt_min[t] minutes after the batch's reference
+   * epoch: ECEF position and velocity (m, m/s) rotated by GMST with
+   * gmst_cs[2t] = cos θ(t), gmst_cs[2t + 1] = sin θ(t), TEME position (m),
+   * and the SGP4 error code.  Outputs are [T][b->n_out][3] (code [T][n_out])
+   * written at rows b->out_index[j] only; vel, pos_teme and code may be
+   * NULL.  A state whose code is not 0 is NaN (only that state: stopping a
+   * satellite's series at its first error is the caller's choice). */
+  fai_status (*propagate_sgp4)(const fai_backend *be, const fai_sgp4_batch *b, int n_snaps,
+                               const double *dt_min, const double *gmst_cs, double *pos,
+                               double *vel, double *pos_teme, int8_t *code, fai_error *err);
 
   /* Visibility bitsets: bit j of words[(t·G + g)·W + j/32] is set when
    * satellite j is at or above ground point g's mask at snapshot t. */

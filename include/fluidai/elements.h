@@ -3,6 +3,7 @@
 #ifndef FLUIDAI_ELEMENTS_H
 #define FLUIDAI_ELEMENTS_H
 
+#include "fluidai/backend.h"
 #include "fluidai/orbitgen.h"
 #include "fluidai/sgp4.h"
 #include "fluidai/tle.h"
@@ -39,9 +40,12 @@ fai_status fai_elements_init_sgp4(const fai_elements *el, fai_sgp4 **out, fai_er
  * snapshot t_s[k] seconds after epoch_unix, [T][N][3]; pos_teme (may be NULL)
  * receives TEME positions in m.  After an SGP4 error a satellite's states are
  * NaN from that snapshot on, and one warning says which error and when.
- * OpenMP over satellites; threads 0 = default. */
-fai_status fai_elements_propagate(const fai_sgp4 *sgp4, int n_sats, double epoch_unix,
-                                  const double *t_s, int n_snaps, int threads, double *pos,
+ * Near-Earth sets run on the backend (be->propagate_sgp4, the cores of
+ * kernels/sgp4_core.h); deep-space sets on the host's scalar SDP4 with
+ * be->threads OpenMP threads (0 = default).  Same bits as fai_propagate_sat
+ * at the same times. */
+fai_status fai_elements_propagate(const fai_backend *be, const fai_sgp4 *sgp4, int n_sats,
+                                  double epoch_unix, const double *t_s, int n_snaps, double *pos,
                                   double *vel, double *pos_teme, fai_error_list *warn,
                                   fai_error *err);
 

@@ -13,6 +13,7 @@
 #define FLUIDAI_SGP4_H
 
 #include "fluidai/common.h"
+#include "fluidai/sgp4_batch.h"
 #include "fluidai/status.h"
 #include "fluidai/tle.h"
 
@@ -76,12 +77,37 @@ int fai_sgp4_propagate(const fai_sgp4 *s, double tsince_min, double r_km[3], dou
 void fai_teme_to_ecef(double unix_s, const double r_teme[3], const double v_teme[3],
                       double r_ecef[3], double v_ecef[3]);
 
-/* Internal to the library: SGP4 state at UTC time t_unix rotated to ECEF (m,
- * m/s) with the caller's cos/sin of GMST, so that the batch and the
- * continuous-time paths round identically.  r_teme_m/v_teme (may be NULL)
- * receive the TEME state in m and m/s.  Returns the SGP4 error code. */
-int fai__sgp4_ecef(const fai_sgp4 *s, double t_unix, double cos_gmst, double sin_gmst,
-                   double r_ecef[3], double v_ecef[3], double r_teme_m[3], double v_teme[3]);
+/* Internal to the library: SGP4 state t_s seconds after ref_unix (UTC)
+ * rotated to ECEF (m, m/s) with the caller's cos/sin of GMST.  Near-Earth
+ * satellites go through kernels/sgp4_core.h, as in the backend's batch, and
+ * the time since the element epoch is formed as the batch forms it
+ * (t_s / 60 − fai_sgp4_epoch_offset_min), so both give the same bits.
+ * r_teme_m/v_teme (may be NULL) receive the TEME state in m and m/s.
+ * Returns the SGP4 error code. */
+int fai__sgp4_ecef(const fai_sgp4 *s, double ref_unix, double t_s, double cos_gmst,
+                   double sin_gmst, double r_ecef[3], double v_ecef[3], double r_teme_m[3],
+                   double v_teme[3]);
+
+/* --- near-Earth batches (layout in sgp4_batch.h) -------------------------- */
+
+/* Minutes from ref_unix (UTC unix seconds) to the element epoch of s. */
+double fai_sgp4_epoch_offset_min(const fai_sgp4 *s, double ref_unix);
+
+/* The near-Earth constants of s (which must be method 'n' without error)
+ * relative to the reference epoch ref_unix. */
+void fai_sgp4_ne_fill(const fai_sgp4 *s, double ref_unix, fai_sgp4_ne *out);
+
+/* A one-satellite batch whose arrays point into *ne (valid while ne is). */
+void fai_sgp4_batch_view(const fai_sgp4_ne *ne, fai_sgp4_gravity grav, fai_sgp4_batch *out);
+
+/* The batch of those of sat[0..n_sats) that are near-Earth, initialised
+ * without error and use gravity model `grav`; out_index maps them to their
+ * index in sat (n_out = n_sats).  *in_batch (may be NULL) receives
+ * [n_sats] flags.  Free with fai_sgp4_batch_free. */
+fai_status fai_sgp4_batch_build(const fai_sgp4 *sat, int n_sats, fai_sgp4_gravity grav,
+                                double ref_unix, fai_sgp4_batch *out, uint8_t *in_batch,
+                                fai_error *err);
+void fai_sgp4_batch_free(fai_sgp4_batch *b);
 
 #ifdef __cplusplus
 }
