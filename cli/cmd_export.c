@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "fluidai/elements.h"
 #include "fluidai/export.h"
+#include "fluidai/io.h"
 #include "fluidai/json.h"
 #include "fluidai/orbitgen.h"
 #include "fluidai/tle.h"
@@ -217,6 +218,7 @@ static int export_hypatia(int argc, char **argv) {
   if (cc.has_seed) sc.seed = cc.seed;
   st = fai_scenario_check(&sc, &err);
   if (st != FAI_OK) goto fail;
+  if ((st = fai_outdir_check(cc.out, &err)) != FAI_OK) goto fail; /* before the long work */
 
   st = fai_backend_select(cc.backend, cc.threads, &be, &err);
   if (st != FAI_OK) goto fail;

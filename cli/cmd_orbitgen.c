@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "fluidai/elements.h"
+#include "fluidai/io.h"
 #include "fluidai/json.h"
 #include "fluidai/planes.h"
 #include "fluidai/orbitgen.h"
@@ -485,6 +486,7 @@ int cmd_orbitgen(int argc, char **argv) {
     fai_warn("%s", buf);
   }
 
+  if (cc.out && (st = fai_outdir_check(cc.out, &err)) != FAI_OK) goto fail;
   topts.time_limit_s = cc.time_limit_s;
   st = fai_backend_select(cc.backend, cc.threads, &be, &err);
   if (st != FAI_OK) goto fail;

@@ -9,6 +9,28 @@
 
 #include "fluidai/io.h"
 
+/* mkdir -p of every parent of `path` (not path itself). */
+static fai_status make_parents(const char *path, fai_error *err) {
+  char buf[FAI_ERROR_FILE_MAX];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+      return fai_error_set_at(err, FAI_EIO, buf, 0, 0, NULL, "cannot create directory: %s",
+                              strerror(errno));
+    *p = '/';
+  }
+  return FAI_OK;
+}
+
+fai_status fai_outdir_check(const char *dir, fai_error *err) {
+  fai_outdir od;
+  fai_status st = fai_outdir_begin(&od, dir, err);
+  if (st == FAI_OK) fai_outdir_abort(&od);
+  return st;
+}
+
 fai_status fai_outdir_begin(fai_outdir *od, const char *dir, fai_error *err) {
   memset(od, 0, sizeof *od);
   if (!dir || !dir[0]) return fai_error_set(err, FAI_EUSAGE, "empty output directory name");
@@ -17,6 +39,8 @@ fai_status fai_outdir_begin(fai_outdir *od, const char *dir, fai_error *err) {
   snprintf(od->dir, sizeof od->dir, "%s", dir);
   size_t len = strlen(od->dir);
   while (len > 1 && od->dir[len - 1] == '/') od->dir[--len] = '\0';
+  fai_status st = make_parents(od->dir, err);
+  if (st != FAI_OK) return st;
   struct stat sb;
   if (stat(od->dir, &sb) == 0) {
     if (!S_ISDIR(sb.st_mode))

@@ -23,7 +23,12 @@ typedef struct fai_outdir {
   char files[FAI_OUTDIR_MAX_FILES][128];
 } fai_outdir;
 
+/* Parents of dir are created as needed. */
 fai_status fai_outdir_begin(fai_outdir *od, const char *dir, fai_error *err);
+/* Can an output directory be written at dir?  (Creates missing parents, then
+ * creates and removes a temporary directory.)  Call before long work so a bad
+ * -o fails at once. */
+fai_status fai_outdir_check(const char *dir, fai_error *err);
 /* Path of `name` inside the temporary directory (records the name). */
 fai_status fai_outdir_path(fai_outdir *od, const char *name, char *out, size_t n, fai_error *err);
 fai_status fai_outdir_commit(fai_outdir *od, fai_error *err);
