@@ -159,6 +159,8 @@ gpu-check: deps
 
 bench: all
 	bench/run.sh $(BIN)
+	bench/sgp4.sh
+	bench/memory.sh $(BIN)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/fluidai \
