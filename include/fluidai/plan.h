@@ -15,6 +15,7 @@
 
 #include <glpk.h>
 #include <jansson.h>
+#include <stdint.h>
 
 #include "fluidai/status.h"
 
