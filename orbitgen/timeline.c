@@ -384,6 +384,7 @@ static fai_status build_contacts(const fai_scenario *sc, const fai_backend *be,
   const int G = tl->n_stations, N = tl->n_sats, T = tl->n_snaps, W = tl->vis_words;
   fai_status st = FAI_OK;
   double *sin_cand = malloc((size_t)G * sizeof *sin_cand);
+  double *own = NULL;
   uint32_t *cand = malloc((size_t)T * G * W * sizeof *cand);
   contact_vec *per = calloc((size_t)G, sizeof *per);
   if (!sin_cand || !cand || !per) {
@@ -396,11 +397,23 @@ static fai_status build_contacts(const fai_scenario *sc, const fai_backend *be,
     st = fai_error_set(err, FAI_ENOMEM, "out of memory for contact candidates");
     goto cleanup;
   }
+  /* The kernel flags candidates with one mask per station (the loosest over
+   * all orbit classes); each satellite's own, tighter mask then skips runs
+   * that its class cannot turn into a pass before any refinement. */
+  own = malloc((size_t)G * (n_cls ? n_cls : 1) * sizeof *own);
+  if (!own) {
+    free(cls);
+    st = fai_error_set(err, FAI_ENOMEM, "out of memory for contact candidates");
+    goto cleanup;
+  }
   for (int g = 0; g < G; g++) {
     const double *r = gs->pos_m + 3 * g;
-    sin_cand[g] = candidate_sin_mask(cls, n_cls, sc->step_s,
-                                     sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]),
-                                     sc->stations.v[g].min_elev_rad);
+    const double rg = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+    sin_cand[g] =
+        candidate_sin_mask(cls, n_cls, sc->step_s, rg, sc->stations.v[g].min_elev_rad);
+    for (int c = 0; c < n_cls; c++)
+      own[(size_t)g * n_cls + c] =
+          candidate_sin_mask(cls + c, 1, sc->step_s, rg, sc->stations.v[g].min_elev_rad);
   }
   free(cls);
   fai_ground_points cgp = gs->gp;
@@ -431,6 +444,19 @@ static fai_status build_contacts(const fai_scenario *sc, const fai_backend *be,
         int t1 = t;
         while (t1 + 1 < T && ((cand[((size_t)(t1 + 1) * G + g) * W + j / 32] >> (j % 32)) & 1u))
           t1++;
+        const int c = sc->elements.enabled ? j : fai_sat_id_of(&sc->constellation, j).shell;
+        const double thr = own[(size_t)g * n_cls + c];
+        int worth = 0;
+        for (int k = t; k <= t1 && !worth; k++) {
+          const double *rs = tl->pos + ((size_t)k * N + j) * 3;
+          const double d[3] = {rs[0] - pc.site[0], rs[1] - pc.site[1], rs[2] - pc.site[2]};
+          const double dn = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+          worth = (pc.up[0] * d[0] + pc.up[1] * d[1] + pc.up[2] * d[2]) >= thr * dn;
+        }
+        if (!worth) {
+          t = t1 + 1;
+          continue;
+        }
         const double lo = fmax(0.0, tl->t_s[t] - sc->step_s / 2);
         const double hi = fmin(horizon, tl->t_s[t1] + sc->step_s / 2);
         /* Long runs (geostationary-like) are split so the fine grid fits. */
@@ -486,6 +512,7 @@ static fai_status build_contacts(const fai_scenario *sc, const fai_backend *be,
     }
   }
 cleanup:
+  free(own);
   if (per)
     for (int g = 0; g < G; g++) free(per[g].v);
   free(per);
