@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fluidai/planes.h"
+#include "pairs.h"
 
 void fai_plane_opts_init(fai_plane_opts *o) {
   o->incl_gap_deg = 0.05;
@@ -286,39 +287,6 @@ oom:
   return fai_error_set(err, FAI_ENOMEM, "out of memory inferring planes");
 }
 
-typedef struct pair_list {
-  int n, cap;
-  int *a, *b;
-  uint8_t *inter;
-} pair_list;
-
-static int add_pair(pair_list *l, int a, int b, int inter) {
-  if (a == b) return 0;
-  if (a > b) {
-    int t = a;
-    a = b;
-    b = t;
-  }
-  if (l->n == l->cap) {
-    int cap = l->cap ? 2 * l->cap : 1024;
-    int *na = realloc(l->a, (size_t)cap * sizeof *na);
-    if (!na) return -1;
-    l->a = na;
-    int *nb = realloc(l->b, (size_t)cap * sizeof *nb);
-    if (!nb) return -1;
-    l->b = nb;
-    uint8_t *ni = realloc(l->inter, (size_t)cap);
-    if (!ni) return -1;
-    l->inter = ni;
-    l->cap = cap;
-  }
-  l->a[l->n] = a;
-  l->b[l->n] = b;
-  l->inter[l->n] = (uint8_t)inter;
-  l->n++;
-  return 0;
-}
-
 static int cmp_pair(const void *pa, const void *pb) {
   const int *x = pa, *y = pb;
   if (x[0] != y[0]) return x[0] - y[0];
@@ -328,12 +296,12 @@ static int cmp_pair(const void *pa, const void *pb) {
 
 fai_status fai_planes_links(const fai_plane_map *m, int *n_links, int **a_out, int **b_out,
                             uint8_t **inter_out, fai_error *err) {
-  pair_list l = {0, 0, NULL, NULL, NULL};
+  fai__pairs l = {0, 0, NULL, NULL, NULL};
   int *trip = NULL;
   for (int gp = 0; gp < m->n_planes; gp++) {
     const int o0 = m->plane_off[gp], o1 = m->plane_off[gp + 1], k = o1 - o0;
     for (int j = 0; j + 1 < k || (k > 2 && j + 1 == k); j++)
-      if (add_pair(&l, m->plane_members[o0 + j], m->plane_members[o0 + (j + 1) % k], 0)) goto oom;
+      if (fai__pairs_push(&l, m->plane_members[o0 + j], m->plane_members[o0 + (j + 1) % k], 0, 0)) goto oom;
     /* Next plane of the same shell (or the first one when the shell wraps). */
     const int sh = m->plane_shell[gp];
     int next = -1;
@@ -359,7 +327,7 @@ fai_status fai_planes_links(const fai_plane_map *m, int *n_links, int **a_out, i
           best = t;
         }
       }
-      if (best >= 0 && add_pair(&l, s, best, 1)) goto oom;
+      if (best >= 0 && fai__pairs_push(&l, s, best, 1, 0)) goto oom;
     }
   }
   /* Sort and drop repeats (small planes add the same pair twice). */
@@ -387,8 +355,6 @@ fai_status fai_planes_links(const fai_plane_map *m, int *n_links, int **a_out, i
   return FAI_OK;
 oom:
   free(trip);
-  free(l.a);
-  free(l.b);
-  free(l.inter);
+  fai__pairs_free(&l);
   return fai_error_set(err, FAI_ENOMEM, "out of memory building links from planes");
 }

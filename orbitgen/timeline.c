@@ -16,6 +16,7 @@
 #include "fluidai/elements.h"
 #include "fluidai/orbitgen.h"
 #include "fluidai/planes.h"
+#include "pairs.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -56,47 +57,10 @@ void fai_timeline_free(fai_timeline *tl) {
 
 /* --- candidate links (+Grid) ------------------------------------------------ */
 
-typedef struct link_list {
-  int n, cap;
-  int *a, *b;
-  uint8_t *inter;
-} link_list;
-
-static int link_push(link_list *l, int a, int b, int inter) {
-  if (a == b) return 0;
-  if (a > b) {
-    int t = a;
-    a = b;
-    b = t;
-  }
-  /* Small planes (S = 2, P = 2) would add the same pair twice; skip repeats
-   * of the previous few links, which is where such duplicates land. */
-  for (int k = l->n - 1; k >= 0 && k >= l->n - 4; k--)
-    if (l->a[k] == a && l->b[k] == b) return 0;
-  if (l->n == l->cap) {
-    int cap = l->cap ? 2 * l->cap : 1024;
-    int *na = realloc(l->a, (size_t)cap * sizeof *na);
-    if (!na) return -1;
-    l->a = na;
-    int *nb = realloc(l->b, (size_t)cap * sizeof *nb);
-    if (!nb) return -1;
-    l->b = nb;
-    uint8_t *ni = realloc(l->inter, (size_t)cap);
-    if (!ni) return -1;
-    l->inter = ni;
-    l->cap = cap;
-  }
-  l->a[l->n] = a;
-  l->b[l->n] = b;
-  l->inter[l->n] = (uint8_t)inter;
-  l->n++;
-  return 0;
-}
-
 /* +Grid: two intra-plane neighbours (slot ± 1) and two inter-plane neighbours
  * (same slot, plane ± 1); a star shell has no link across its seam unless
  * cross_seam is set.  Links never join different shells. */
-static fai_status build_candidates(const fai_scenario *sc, link_list *l, fai_error *err) {
+static fai_status build_candidates(const fai_scenario *sc, fai__pairs *l, fai_error *err) {
   const fai_constellation *c = &sc->constellation;
   int base = 0;
   for (int s = 0; s < c->n_shells; s++) {
@@ -105,11 +69,11 @@ static fai_status build_candidates(const fai_scenario *sc, link_list *l, fai_err
     for (int p = 0; p < P; p++) {
       for (int k = 0; k < S; k++) {
         const int me = base + p * S + k;
-        if (S > 1 && link_push(l, me, base + p * S + (k + 1) % S, 0)) goto oom;
+        if (S > 1 && fai__pairs_push(l, me, base + p * S + (k + 1) % S, 0, 1)) goto oom;
         if (P > 1) {
           int wrap = (p + 1 == P);
           if (!wrap || sh->pattern == FAI_WALKER_DELTA || sc->isl.cross_seam)
-            if (link_push(l, me, base + ((p + 1) % P) * S + k, 1)) goto oom;
+            if (fai__pairs_push(l, me, base + ((p + 1) % P) * S + k, 1, 1)) goto oom;
         }
       }
     }
@@ -723,7 +687,7 @@ fai_status fai_timeline_build(const fai_scenario *sc, const fai_backend *be,
   fai_ground_storage gs, us;
   memset(&gs, 0, sizeof gs);
   memset(&us, 0, sizeof us);
-  link_list ll;
+  fai__pairs ll;
   memset(&ll, 0, sizeof ll);
   const double t_start = now_s();
 
@@ -883,9 +847,7 @@ fai_status fai_timeline_build(const fai_scenario *sc, const fai_backend *be,
   tl->timing_s[5] = now_s() - t_start;
 
 cleanup:
-  free(ll.a);
-  free(ll.b);
-  free(ll.inter);
+  fai__pairs_free(&ll);
   fai_prop_tables_free(&ps);
   fai_ground_free(&gs);
   fai_ground_free(&us);
