@@ -66,7 +66,8 @@ endif
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 
-EMBED_FILES := data/scenarios/default.json $(wildcard data/ground-stations/*.csv) $(wildcard data/tle/*.tle)
+EMBED_FILES := data/scenarios/default.json $(wildcard data/ground-stations/*.csv) $(wildcard data/tle/*.tle) \
+               $(wildcard data/profiles/*.json)
 GEN_EMBED := $(BUILD)/gen/embedded_data.c
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_EMBED:.c=.o) $(LIB_CU_OBJ)

@@ -93,5 +93,9 @@ int cmd_orbitgen(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_place(int argc, char **argv);
+int cmd_cache(int argc, char **argv);   /* cli/cmd_cache.c */
+int cmd_place_spacexnet(int argc, char **argv); /* cli/cmd_place_spacexnet.c */
+int cmd_place_cascade(int argc, char **argv);   /* cli/cmd_place_cascade.c */
 
 #endif

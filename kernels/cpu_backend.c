@@ -1,5 +1,6 @@
 /* The `cpu` evaluation backend: OpenMP loops over the per-item cores
- * (prop_core.h, sgp4_core.h, vis_core.h, link_core.h, sp_core.h).
+ * (prop_core.h, sgp4_core.h, vis_core.h, link_core.h, sp_core.h,
+ * cascade_core.h).
  *
  * Every item writes only its own outputs, so the bytes produced do not depend
  * on the thread count or the schedule.  be->threads is applied with
@@ -14,6 +15,7 @@
 
 #include "fluidai/backend.h"
 #include "fluidai/log.h"
+#include "cascade_core.h"
 #include "link_core.h"
 #include "prop_core.h"
 #include "cpu_sgp4.h"
@@ -27,6 +29,7 @@
 #define CPU_CHUNK_VIS_CELLS (1 << 12) /* visibility: (t, g) rows of W words */
 #define CPU_CHUNK_LINKS (1 << 16)     /* links: (t, l) judgements */
 #define CPU_CHUNK_SOURCES 256         /* sssp: (graph, source) searches per thread */
+#define CPU_CHUNK_CASCADE (1 << 15)   /* cascade_eval: (placement, point) items */
 
 static int cpu_threads(const fai_backend *be) {
   return be->threads > 0 ? be->threads : omp_get_max_threads();
@@ -262,6 +265,27 @@ static fai_status cpu_apsp(const fai_backend *be, const fai_graph_batch *gb, dou
   return FAI_OK;
 }
 
+static fai_status cpu_cascade_eval(const fai_backend *be, const fai_cascade_batch *b,
+                                   double *time_s, uint8_t *via, fai_error *err) {
+  const int nt = cpu_threads(be);
+  const int K = b->n_sub;
+  fai_status st = fai__cascade_batch_check(b, err);
+  int64_t total, c0;
+  if (st != FAI_OK) return st;
+  total = (int64_t)b->n_place * b->n_points;
+  for (c0 = 0; c0 < total; c0 += CPU_CHUNK_CASCADE) {
+    const int64_t c1 = c0 + CPU_CHUNK_CASCADE < total ? c0 + CPU_CHUNK_CASCADE : total;
+    int64_t i;
+    if (fai_interrupted()) return cpu_interrupted(err, "cascade_eval", c0, total);
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (i = c0; i < c1; ++i) {
+      fai_cascade_eval_item(b, (int)(i / b->n_points), i % b->n_points, time_s + i * K,
+                            via ? via + i * K : NULL);
+    }
+  }
+  return FAI_OK;
+}
+
 static const fai_backend cpu_instance = {
     .name = "cpu",
     .probe = cpu_probe,
@@ -271,6 +295,7 @@ static const fai_backend cpu_instance = {
     .links = cpu_links,
     .sssp = cpu_sssp,
     .apsp = cpu_apsp,
+    .cascade_eval = cpu_cascade_eval,
     .threads = 0,
     .device = 0,
 };

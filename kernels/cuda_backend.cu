@@ -1,6 +1,6 @@
 /* The `cuda` evaluation backend: one CUDA thread per item, calling the same
  * FAI_HD cores as the cpu backend (prop_core.h, sgp4_core.h, vis_core.h,
- * link_core.h, sp_core.h), so with --fmad=false the outputs match the cpu backend bit for
+ * link_core.h, sp_core.h, cascade_core.h), so with --fmad=false the outputs match the cpu backend bit for
  * bit (tests/ suite `parity`).
  *
  * Host arrays are copied in, processed in chunks that keep the device working
@@ -17,6 +17,7 @@
 
 #include "fluidai/backend.h"
 #include "fluidai/log.h"
+#include "cascade_core.h"
 #include "link_core.h"
 #include "prop_core.h"
 #include "sgp4_core.h"
@@ -144,6 +145,19 @@ __global__ void cu_k_fw_relax(int n, int k, double *d) {
   const int i = blockIdx.y * CU_FW_BY + threadIdx.y;
   if (i >= n || j >= n) return;
   fai_fw_relax(n, d + (size_t)blockIdx.z * (size_t)n * (size_t)n, k, i, j);
+}
+
+/* Items i0 .. i0 + count − 1 of the (placement, point) batch; outputs are
+ * chunk-relative. */
+__global__ void cu_k_cascade(fai_cascade_batch b, int64_t i0, int64_t count, double *time_s,
+                             uint8_t *via) {
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  {
+    const int64_t item = i0 + i;
+    fai_cascade_eval_item(&b, (int)(item / b.n_points), item % b.n_points, time_s + i * b.n_sub,
+                          via ? via + i * b.n_sub : NULL);
+  }
 }
 
 /* ------------------------------------------------------------ host glue */
@@ -610,10 +624,59 @@ cleanup:
   return st;
 }
 
+static fai_status cu_cascade_eval(const fai_backend *be, const fai_cascade_batch *b,
+                                  double *time_s, uint8_t *via, fai_error *err) {
+  const int K = b->n_sub;
+  fai_status st = fai__cascade_batch_check(b, err);
+  fai_cascade_batch d = *b;
+  int8_t *d_place = NULL;
+  uint8_t *d_mig = NULL, *d_via = NULL;
+  double *d_comp = NULL, *d_in = NULL, *d_links = NULL, *d_time = NULL;
+  int64_t total = 0, chunk = 0, i0;
+  if (st != FAI_OK) return st;
+  total = (int64_t)b->n_place * b->n_points;
+  if (total == 0) return FAI_OK;
+  chunk = cu_chunk_units((size_t)K * (sizeof(double) + (via ? 1 : 0)), total);
+  CU_TRY(cudaSetDevice(be->device));
+  CU_TRY(cu_upload(&d_place, b->place, (size_t)b->n_place * (size_t)K));
+  CU_TRY(cu_upload(&d_mig, b->migrate, (size_t)b->n_place));
+  CU_TRY(cu_upload(&d_comp, b->compute_s, (size_t)K * FAI_CASCADE_NODES));
+  CU_TRY(cu_upload(&d_in, b->in_bits, (size_t)K));
+  CU_TRY(cu_upload(&d_links, b->links,
+                   (size_t)b->n_points * FAI_CASCADE_LINKS * FAI_CASCADE_LINK_FIELDS));
+  CU_TRY(cu_alloc(&d_time, (size_t)chunk * (size_t)K));
+  if (via) CU_TRY(cu_alloc(&d_via, (size_t)chunk * (size_t)K));
+  d.place = d_place;
+  d.migrate = d_mig;
+  d.compute_s = d_comp;
+  d.in_bits = d_in;
+  d.links = d_links;
+  for (i0 = 0; i0 < total; i0 += chunk) {
+    const int64_t count = cu_min64(chunk, total - i0);
+    const size_t cnt = (size_t)count * (size_t)K;
+    if (fai_interrupted()) CU_INTERRUPTED("cascade_eval", i0, total);
+    cu_k_cascade<<<cu_blocks(count, CU_BLOCK), CU_BLOCK>>>(d, i0, count, d_time, d_via);
+    CU_TRY(cudaGetLastError());
+    CU_TRY(cudaMemcpy(time_s + (size_t)i0 * (size_t)K, d_time, cnt * sizeof(double),
+                      cudaMemcpyDeviceToHost));
+    if (via)
+      CU_TRY(cudaMemcpy(via + (size_t)i0 * (size_t)K, d_via, cnt, cudaMemcpyDeviceToHost));
+  }
+cleanup:
+  cu_free(d_place);
+  cu_free(d_mig);
+  cu_free(d_via);
+  cu_free(d_comp);
+  cu_free(d_in);
+  cu_free(d_links);
+  cu_free(d_time);
+  return st;
+}
+
 /* C++17 has no designated initialisers: fields in declaration order. */
 static const fai_backend cu_instance = {
     "cuda", cu_probe, cu_propagate, cu_propagate_sgp4, cu_visibility, cu_links, cu_sssp, cu_apsp,
-    0,      0};
+    cu_cascade_eval, 0, 0};
 
 extern "C" {
 

@@ -47,6 +47,11 @@ static fai_status stub_apsp(const fai_backend *be, const fai_graph_batch *gb, do
   return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
 }
 
+static fai_status stub_cascade_eval(const fai_backend *be, const fai_cascade_batch *b,
+                                    double *time_s, uint8_t *via, fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
 static const fai_backend stub_instance = {
     .name = "cuda",
     .probe = stub_probe,
@@ -56,6 +61,7 @@ static const fai_backend stub_instance = {
     .links = stub_links,
     .sssp = stub_sssp,
     .apsp = stub_apsp,
+    .cascade_eval = stub_cascade_eval,
     .threads = 0,
     .device = 0,
 };

@@ -81,6 +81,42 @@ typedef struct fai_graph_batch {
   const double *w;           /* [E] weight (e.g. delay, s), >= 0 */
 } fai_graph_batch;
 
+/* Fluid-inference cascade evaluation (kernels/cascade_core.h).  Nodes and
+ * links are numbered as below; a point is one (snapshot, user) pair whose
+ * links were tabulated on the host (rates, delays and windows from the
+ * timeline), so the core only adds, multiplies and compares. */
+#define FAI_CASCADE_NODES 4      /* user, serving satellite, next satellite, ground */
+#define FAI_CASCADE_NODE_USER 0
+#define FAI_CASCADE_NODE_SAT 1   /* serving satellite (best elevation at the request) */
+#define FAI_CASCADE_NODE_NEXT 2  /* next serving satellite, reached over ISLs */
+#define FAI_CASCADE_NODE_GROUND 3
+#define FAI_CASCADE_LINKS 5      /* link kinds per point */
+#define FAI_CASCADE_L_UP1 0      /* user <-> serving satellite */
+#define FAI_CASCADE_L_UP2 1      /* user <-> next satellite */
+#define FAI_CASCADE_L_ISL 2      /* serving <-> next satellite (ISL path) */
+#define FAI_CASCADE_L_GS1 3      /* serving satellite <-> ground/cloud (station + backhaul) */
+#define FAI_CASCADE_L_GS2 4      /* next satellite <-> ground/cloud */
+#define FAI_CASCADE_LINK_FIELDS 5
+#define FAI_CASCADE_F_PROP 0     /* fixed delay per use (propagation + backhaul) (s) */
+#define FAI_CASCADE_F_SPB_FWD 1  /* s per bit away from the user (up; serving -> next; sat -> ground) */
+#define FAI_CASCADE_F_SPB_REV 2  /* s per bit the other way (1/rate; × hops for ISL paths) */
+#define FAI_CASCADE_F_LO 3       /* window opens, s after the request (FAI_CASCADE_NEVER: no link) */
+#define FAI_CASCADE_F_HI 4       /* window closes, s after the request (FAI_CASCADE_NEVER: open) */
+#define FAI_CASCADE_NEVER 1e300  /* "never" / "beyond the horizon" */
+#define FAI_CASCADE_MAX_SUB 8    /* sub-models per cascade */
+
+typedef struct fai_cascade_batch {
+  int n_sub;                 /* K sub-models, 1..FAI_CASCADE_MAX_SUB */
+  int n_place;               /* C placements */
+  int64_t n_points;          /* P points */
+  const int8_t *place;       /* [C][K] node of sub-model k (FAI_CASCADE_NODE_*) */
+  const uint8_t *migrate;    /* [C] 1: routes may use the next satellite (migration) */
+  const double *compute_s;   /* [K][FAI_CASCADE_NODES] run time of sub-model k on node v (s) */
+  const double *in_bits;     /* [K] bits sent to sub-model k (the request input for k = 0) */
+  double result_bits;        /* bits of a result returned to the user */
+  const double *links;       /* [P][FAI_CASCADE_LINKS][FAI_CASCADE_LINK_FIELDS] */
+} fai_cascade_batch;
+
 typedef struct fai_backend fai_backend;
 
 struct fai_backend {
@@ -129,6 +165,14 @@ struct fai_backend {
    * nodes): dist[(g·n + i)·n + j]. */
   fai_status (*apsp)(const fai_backend *be, const fai_graph_batch *gb, double *dist,
                      fai_error *err);
+
+  /* Fluid-inference cascades: for every placement c and point p, the time
+   * (s after the request) at which the result of exit k reaches the user,
+   * time_s[(c·P + p)·K + k], or -1 when a link it needs is down (dropped);
+   * via likewise (may be NULL): the mask of link kinds the chosen routes use
+   * (bit FAI_CASCADE_L_*). */
+  fai_status (*cascade_eval)(const fai_backend *be, const fai_cascade_batch *b, double *time_s,
+                             uint8_t *via, fai_error *err);
 
   int threads;  /* cpu: OpenMP threads (0 = runtime default); cuda: unused */
   int device;   /* cuda: device ordinal */
