@@ -5,7 +5,7 @@ set grid ytics
 do for [fmt in "png svg"] {
   if (fmt eq "png") { set terminal pngcairo size 900,520 font ",10" } else { set terminal svg size 900,520 font ",10" }
   set output sprintf("%s/spacexnet.%s", out, fmt)
-  set title "Space-XNet: mean token latency (33x32 polar shell, 32x8 experts top-2, 7.28 GFLOPS)"
+  set title "Space-XNet: mean token latency (33x32 polar shell, 32x8 experts top-2; [P] calibration: FLOPS per MAC, 2 ms per hop)"
   set ylabel "s per token"
   set style data histogram
   set style histogram clustered gap 1 errorbars lw 1

@@ -180,7 +180,7 @@ typedef struct fai_trim_params {
   fai_trim_algo algo;
   double eps;              /* spec, value DP: ε in (0, 1] (0.1) */
   fai_trim_dp dp;          /* spec: knapsack (VALUE) */
-  int64_t unit_bytes;      /* spec, weight DP: capacity unit; 0 = gcd of sizes, grown until
+  int64_t unit_bytes;      /* spec, weight DP: capacity unit; 0 = gcd of block sizes, doubled until
                               capacity/unit <= 2^22 (then sizes round up: feasible, inexact) */
   int order_demand;        /* spec: servers by descending reachable demand (0: index order) */
   int max_shared;          /* spec: refuse more shared blocks than this (20) */

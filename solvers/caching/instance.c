@@ -1060,7 +1060,7 @@ fai_status fai_cache_evaluate(const fai_cache_instance *inst, const uint8_t *x, 
   fai__cache_view(inst, &v);
   const int64_t n = (int64_t)T * K;
   const int nt = threads > 0 ? threads : omp_get_max_threads();
-#pragma omp parallel for schedule(dynamic, 64) num_threads(nt)
+#pragma omp parallel for schedule(dynamic, 64) num_threads(nt) if (n > 256)
   for (int64_t q = 0; q < n; q++) val[q] = fai_cc_user_hit(&v, (int)(q / K), (int)(q % K), x);
   double total = 0;
   for (int t = 0; t < T; t++) {

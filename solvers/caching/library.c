@@ -377,7 +377,7 @@ fai_status fai_library_from_jv(const fai_jv *root, fai_library *lib, fai_error *
       }
       const int j = id_index_find(&bix, json_string_value(e.v));
       if (j < 0) {
-        st = fai_jv_error(&e, FAI_EINVAL, err, "unknown block \"%s\" (not in $.blocks)",
+        st = fai_jv_error(&e, FAI_EINVAL, err, "unknown block \"%s\" (not among the library's blocks)",
                           json_string_value(e.v));
         goto cleanup;
       }
@@ -396,7 +396,7 @@ fai_status fai_library_from_jv(const fai_jv *root, fai_library *lib, fai_error *
       FAI_TRY(fai_jv_string(&mv, "task", 1, NULL, &s, err));
       const int t = id_index_find(&tix, s);
       if (t < 0) {
-        st = fai_jv_error(&tv, FAI_EINVAL, err, "unknown task \"%s\" (not in $.tasks)", s);
+        st = fai_jv_error(&tv, FAI_EINVAL, err, "unknown task \"%s\" (not among the library's tasks)", s);
         goto cleanup;
       }
       lib->model_task[i] = t;

@@ -2,7 +2,7 @@
  *   max (1/(T·K)) Σ_{t,k,i} p[k][i] z_tki
  *   z_tki − Σ_m a[t][m][k][i] x_mi <= 0   (only (t,k,i) with p > 0 and some a = 1)
  *   x_mi − y_mj <= 0                       (j a block of model i)
- *   Σ_j D_j y_mj <= Q_m
+ *   Σ_j (D_j / Q_m) y_mj <= 1           (capacity row in units of Q_m)
  *   x, y ∈ {0,1}, 0 <= z <= 1.
  * Solved through fai_milp_solve (time limit, Ctrl-C, bound and gap).  The
  * placement read back is checked against the capacities in exact integer
@@ -89,9 +89,14 @@ fai_status fai_trim_milp_build(const fai_cache_instance *inst, glp_prob *lp, fai
     nrow++;
     snprintf(name, sizeof name, "cap_%d", m);
     glp_set_row_name(lp, nrow, name);
-    glp_set_row_bnds(lp, nrow, GLP_UP, 0.0, (double)inst->capacity_bytes[m]);
+    /* In units of the capacity (coefficients <= 1 for blocks that fit):
+     * GLPK does not scale by itself, and byte counts next to 0/1 rows
+     * slow its simplex down badly. */
+    const double unit = inst->capacity_bytes[m] > 0 ? (double)inst->capacity_bytes[m] : 1.0;
+    glp_set_row_bnds(lp, nrow, GLP_UP, 0.0, (double)inst->capacity_bytes[m] / unit);
     for (int j = 0; j < J; j++)
-      if (ycol[(size_t)m * J + j] && trip_add(&tr, nrow, ycol[(size_t)m * J + j], (double)lib->block_bytes[j]))
+      if (ycol[(size_t)m * J + j] &&
+          trip_add(&tr, nrow, ycol[(size_t)m * J + j], (double)lib->block_bytes[j] / unit))
         goto nomem;
   }
   /* Block rows x − y <= 0. */

@@ -209,7 +209,7 @@ fai_status fai__trim_spec(const fai_cache_instance *inst, const fai_trim_params 
   for (int j = 0; j < J; j++) sidx[j] = users[j] >= 2 ? js++ : -1;
   const int limit = p->max_shared < SPEC_MAX_SHARED ? p->max_shared : SPEC_MAX_SHARED;
   if (js > limit) {
-    st = fai_error_set_at(err, FAI_ENOTSUP, NULL, 0, 0, "--algo spec",
+    st = fai_error_set_at(err, FAI_EINVAL, NULL, 0, 0, "--algo spec",
                           "the library has %d shared blocks; spec enumerates unions of up to 2^%d "
                           "combinations and is limited to %d (--max-shared, at most %d): use "
                           "--algo gen for the general case",
@@ -284,10 +284,10 @@ fai_status fai__trim_spec(const fai_cache_instance *inst, const fai_trim_params 
     int64_t g = 0, qmax = 1;
     for (int j = 0; j < J; j++)
       if (lib->block_bytes[j] > 0) g = gcd64(lib->block_bytes[j], g);
-    for (int m = 0; m < M; m++) {
-      if (inst->capacity_bytes[m] > 0) g = gcd64(inst->capacity_bytes[m], g);
+    /* Capacities need not be multiples: floor(Q/unit) loses nothing when
+     * every size is a multiple of the unit. */
+    for (int m = 0; m < M; m++)
       if (inst->capacity_bytes[m] > qmax) qmax = inst->capacity_bytes[m];
-    }
     unit = g > 0 ? g : 1;
     while (qmax / unit > ((int64_t)1 << 22)) unit *= 2;
   }
@@ -315,7 +315,7 @@ fai_status fai__trim_spec(const fai_cache_instance *inst, const fai_trim_params 
     for (int i = 0; i < I; i++) ms[i] = m, is[i] = i;
     fai__gains(&view, covered, I, ms, is, v, p->threads);
     int failed = 0;
-#pragma omp parallel num_threads(nt)
+#pragma omp parallel num_threads(nt) if (nu * (int64_t)I > 4096)
     {
       int *item = malloc((size_t)I * sizeof *item);
       uint8_t *take = malloc((size_t)I + 1);
