@@ -95,6 +95,8 @@ int cmd_validate(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_place(int argc, char **argv);
 int cmd_cache(int argc, char **argv);   /* cli/cmd_cache.c */
+int cmd_cache_slim(int argc, char **argv); /* cli/cmd_cache_slim.c */
+int cmd_cache_mba(int argc, char **argv);  /* cli/cmd_cache_mba.c */
 int cmd_place_spacexnet(int argc, char **argv); /* cli/cmd_place_spacexnet.c */
 int cmd_place_cascade(int argc, char **argv);   /* cli/cmd_place_cascade.c */
 

@@ -12,9 +12,11 @@
 
 static const char *const HELP =
     "usage: fluidai cache SUBCOMMAND [OPTIONS]\n\n"
-    "Model caching with parameter sharing (PAPERS.md §1).\n\n"
+    "Model caching and downloading (PAPERS.md §1, §2, §5).\n\n"
     "Subcommands:\n"
     "  trim INSTANCE.json   TrimCaching placement: --algo spec|gen|indep|popular|random|milp\n"
+    "  slim INSTANCE.json   SlimCaching: MoE experts on edge servers (--algo g1|sgd|sgd-fast|...)\n"
+    "  mba INSTANCE.json    MBA: multicast download of shared blocks with power control\n"
     "  gen edge|satellite   write a caching instance (-o FILE)\n"
     "  library              write a generated model library (-o FILE)\n\n"
     "`fluidai cache SUBCOMMAND --help` describes each.\n";
@@ -528,6 +530,7 @@ static int cmd_cache_trim(int argc, char **argv) {
   if (st != FAI_OK) goto fail;
   st = fai_cache_instance_load_file(path, &be, &inst, &err);
   if (st != FAI_OK) goto fail;
+  tp.be = &be;
   tp.seed = cc.has_seed ? cc.seed : inst.seed;
   if (export_path) {
     glp_prob *lp = glp_create_prob();
@@ -548,7 +551,7 @@ static int cmd_cache_trim(int argc, char **argv) {
   st = fai_trim_plan(&inst, &tp, &pl, &plan, &err);
   if (st != FAI_OK) goto fail;
   if ((st = fai_plan_add_input_file(&plan, "instance", path, &err)) != FAI_OK) goto fail;
-  fai_plan_run_info(&plan, "cpu", cc.threads);
+  fai_plan_run_info(&plan, be.name, cc.threads);
   if (cc.out && (st = fai_plan_write(&plan, cc.out, &err)) != FAI_OK) goto fail;
   if (!strcmp(cc.format, "json")) {
     char *txt = fai_json_dumps(plan.doc);
@@ -577,6 +580,8 @@ int cmd_cache(int argc, char **argv) {
   if (!strcmp(argv[1], "trim")) return cmd_cache_trim(argc - 1, argv + 1);
   if (!strcmp(argv[1], "gen")) return cmd_cache_gen(argc - 1, argv + 1);
   if (!strcmp(argv[1], "library")) return cmd_cache_library(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "slim")) return cmd_cache_slim(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "mba")) return cmd_cache_mba(argc - 1, argv + 1);
   fprintf(stderr, "fluidai cache: unknown subcommand \"%s\"\n\n%s", argv[1], HELP);
   return FAI_EXIT_USAGE;
 }

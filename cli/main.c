@@ -13,7 +13,7 @@ typedef struct command {
 static const command commands[] = {
     {"orbitgen", cmd_orbitgen, "constellation timeline: positions, ISLs, contacts, path delays"},
     {"place", cmd_place, "placement: Space-XNet MoE experts, fluid-inference cascades"},
-    {"cache", cmd_cache, "caching: TrimCaching parameter-sharing model placement"},
+    {"cache", cmd_cache, "caching and downloading: TrimCaching, SlimCaching, MBA multicast"},
     {"export", cmd_export, "export a timeline for other tools: hypatia, tle, csv"},
     {"validate", cmd_validate, "check a scenario file and list every error with its location"},
     {"info", cmd_info, "version, build, backends, devices, threads, library versions"},

@@ -6,31 +6,22 @@
  *   * fai_cc_gain(m, i): Σ_t Σ_{links (t,m,k)} p[k][i] · a · (1 − covered)
  *     — the hit-ratio gain of adding i to m times T·K, given the requests
  *     already served (bit (t·K + k)·I + i of `covered`).
- * Today OpenMP loops in solvers/caching/ call them; a cuda backend will call
- * the same functions from kernels over the same flat arrays (fai_cc_view
- * lists every array a device copy needs). */
+ * The backend operations cache_gains and cache_eval (kernels/cpu_backend.c,
+ * kernels/cuda_backend.cu) call them over the same flat arrays (fai_cc_view
+ * lists every array a device copy needs); solvers/caching/ calls them
+ * directly only for single items. */
 #ifndef FLUIDAI_CACHE_CORE_H
 #define FLUIDAI_CACHE_CORE_H
 
+#include "fluidai/backend.h"
 #include "fluidai/common.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct fai_cc_view {
-  int T, M, K, I;
-  int mask_words;               /* (I + 31) / 32 */
-  const int64_t *tm_off;        /* [T·M + 1] */
-  const int *link_user;         /* [E] */
-  const int *link_server;       /* [E] */
-  const double *link_rate_bps;  /* [E] or NULL (then link_mask) */
-  const uint32_t *link_mask;    /* [E][mask_words] or NULL */
-  const double *req_rate_bps;   /* [K][I] */
-  const int64_t *tk_off;        /* [T·K + 1] */
-  const int64_t *tk_link;       /* [E] */
-  const double *p;              /* [K][I] */
-} fai_cc_view;
+/* The flat arrays (struct fai_cache_view in fluidai/backend.h). */
+typedef fai_cache_view fai_cc_view;
 
 FAI_HD int fai_cc_bit(const uint32_t *bits, int64_t b) {
   return (int)((bits[b >> 5] >> (b & 31)) & 1u);
@@ -86,6 +77,18 @@ FAI_HD double fai_cc_demand(const fai_cc_view *v, int m, int i) {
     for (int64_t e = e0; e < e1; e++) s += v->p[(size_t)v->link_user[e] * v->I + i];
   }
   return s;
+}
+
+/* Checks shared by both backends (argument shapes only). */
+static inline fai_status fai__cache_view_check(const char *op, const fai_cc_view *v, int64_t n,
+                                               fai_error *err) {
+  if (!v || v->T < 0 || v->M < 0 || v->K < 0 || v->I < 0 || n < 0)
+    return fai_error_set(err, FAI_EINVAL, "%s: bad dimensions", op);
+  if ((int64_t)v->T * v->M > 0 && !v->tm_off)
+    return fai_error_set(err, FAI_EINVAL, "%s: missing link index", op);
+  if (!v->link_rate_bps && !v->link_mask && v->tm_off && v->tm_off[(size_t)v->T * v->M] > 0)
+    return fai_error_set(err, FAI_EINVAL, "%s: links have neither rates nor masks", op);
+  return FAI_OK;
 }
 
 #ifdef __cplusplus

@@ -1,6 +1,6 @@
 /* The `cpu` evaluation backend: OpenMP loops over the per-item cores
  * (prop_core.h, sgp4_core.h, vis_core.h, link_core.h, sp_core.h,
- * cascade_core.h).
+ * cascade_core.h, cache_core.h).
  *
  * Every item writes only its own outputs, so the bytes produced do not depend
  * on the thread count or the schedule.  be->threads is applied with
@@ -15,6 +15,7 @@
 
 #include "fluidai/backend.h"
 #include "fluidai/log.h"
+#include "cache_core.h"
 #include "cascade_core.h"
 #include "link_core.h"
 #include "prop_core.h"
@@ -30,6 +31,8 @@
 #define CPU_CHUNK_LINKS (1 << 16)     /* links: (t, l) judgements */
 #define CPU_CHUNK_SOURCES 256         /* sssp: (graph, source) searches per thread */
 #define CPU_CHUNK_CASCADE (1 << 15)   /* cascade_eval: (placement, point) items */
+#define CPU_CHUNK_GAINS 4096          /* cache_gains: (cache, model) pairs */
+#define CPU_CHUNK_USERS (1 << 16)     /* cache_eval: (snapshot, user) items */
 
 static int cpu_threads(const fai_backend *be) {
   return be->threads > 0 ? be->threads : omp_get_max_threads();
@@ -286,6 +289,63 @@ static fai_status cpu_cascade_eval(const fai_backend *be, const fai_cascade_batc
   return FAI_OK;
 }
 
+static fai_status cpu_cache_gains(const fai_backend *be, const fai_cache_view *v,
+                                  const uint32_t *covered, int64_t n, const int *ms, const int *is,
+                                  double *gain, fai_error *err) {
+  const int nt = cpu_threads(be);
+  fai_status st = fai__cache_view_check("cache_gains", v, n, err);
+  int64_t c0;
+  if (st != FAI_OK) return st;
+  for (c0 = 0; c0 < n; c0 += CPU_CHUNK_GAINS) {
+    const int64_t c1 = c0 + CPU_CHUNK_GAINS < n ? c0 + CPU_CHUNK_GAINS : n;
+    int64_t q;
+    if (fai_interrupted()) return cpu_interrupted(err, "cache_gains", c0, n);
+    /* Pairs differ widely in cost (links of the cache): dynamic schedule;
+     * each item writes only its own output. */
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (c1 - c0 > 8)
+    for (q = c0; q < c1; ++q) gain[q] = fai_cc_gain(v, ms[q], is[q], covered);
+  }
+  return FAI_OK;
+}
+
+static fai_status cpu_cache_eval(const fai_backend *be, const fai_cache_view *v, int n_place,
+                                 const uint8_t *x, double *hit_snap, fai_error *err) {
+  const int nt = cpu_threads(be);
+  const int T = v ? v->T : 0, K = v ? v->K : 0;
+  const int64_t n = (int64_t)T * K;
+  fai_status st = fai__cache_view_check("cache_eval", v, n_place, err);
+  double *val;
+  int c;
+  if (st != FAI_OK) return st;
+  if (n_place == 0 || T == 0) return FAI_OK;
+  val = (double *)malloc((size_t)(n > 0 ? n : 1) * sizeof *val);
+  if (!val) return fai_error_set(err, FAI_ENOMEM, "cache_eval: cannot allocate %lld values", (long long)n);
+  for (c = 0; c < n_place; ++c) {
+    const uint8_t *xc = x + (size_t)c * (size_t)v->M * (size_t)v->I;
+    int64_t c0;
+    int t;
+    for (c0 = 0; c0 < n; c0 += CPU_CHUNK_USERS) {
+      const int64_t c1 = c0 + CPU_CHUNK_USERS < n ? c0 + CPU_CHUNK_USERS : n;
+      int64_t q;
+      if (fai_interrupted()) {
+        free(val);
+        return cpu_interrupted(err, "cache_eval", (int64_t)c * n + c0, (int64_t)n_place * n);
+      }
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 64) if (c1 - c0 > 256)
+      for (q = c0; q < c1; ++q) val[q] = fai_cc_user_hit(v, (int)(q / K), (int)(q % K), xc);
+    }
+    /* Users summed in index order: the bits do not depend on threads. */
+    for (t = 0; t < T; ++t) {
+      double s = 0.0;
+      int k;
+      for (k = 0; k < K; ++k) s += val[(size_t)t * K + k];
+      hit_snap[(size_t)c * T + t] = s / K;
+    }
+  }
+  free(val);
+  return FAI_OK;
+}
+
 static const fai_backend cpu_instance = {
     .name = "cpu",
     .probe = cpu_probe,
@@ -296,6 +356,8 @@ static const fai_backend cpu_instance = {
     .sssp = cpu_sssp,
     .apsp = cpu_apsp,
     .cascade_eval = cpu_cascade_eval,
+    .cache_gains = cpu_cache_gains,
+    .cache_eval = cpu_cache_eval,
     .threads = 0,
     .device = 0,
 };

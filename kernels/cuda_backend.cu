@@ -1,6 +1,6 @@
 /* The `cuda` evaluation backend: one CUDA thread per item, calling the same
  * FAI_HD cores as the cpu backend (prop_core.h, sgp4_core.h, vis_core.h,
- * link_core.h, sp_core.h, cascade_core.h), so with --fmad=false the outputs match the cpu backend bit for
+ * link_core.h, sp_core.h, cascade_core.h, cache_core.h), so with --fmad=false the outputs match the cpu backend bit for
  * bit (tests/ suite `parity`).
  *
  * Host arrays are copied in, processed in chunks that keep the device working
@@ -17,6 +17,7 @@
 
 #include "fluidai/backend.h"
 #include "fluidai/log.h"
+#include "cache_core.h"
 #include "cascade_core.h"
 #include "link_core.h"
 #include "prop_core.h"
@@ -157,6 +158,40 @@ __global__ void cu_k_cascade(fai_cascade_batch b, int64_t i0, int64_t count, dou
     const int64_t item = i0 + i;
     fai_cascade_eval_item(&b, (int)(item / b.n_points), item % b.n_points, time_s + i * b.n_sub,
                           via ? via + i * b.n_sub : NULL);
+  }
+}
+
+/* Pairs i0 .. i0 + count − 1: marginal gain of model is[q] on cache ms[q]. */
+__global__ void cu_k_cache_gains(fai_cache_view v, const uint32_t *covered, int64_t i0,
+                                 int64_t count, const int *ms, const int *is, double *gain) {
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  gain[i] = fai_cc_gain(&v, ms[i0 + i], is[i0 + i], covered);
+}
+
+/* Items (c, t, k) of a chunk of placements x[c][M][I]: served mass of user k
+ * in snapshot t, val[(c·T + t)·K + k]. */
+__global__ void cu_k_cache_user_hit(fai_cache_view v, const uint8_t *x, int64_t count,
+                                    double *val) {
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  {
+    const int64_t tk = (int64_t)v.T * v.K;
+    const int64_t c = i / tk, r = i % tk;
+    val[i] = fai_cc_user_hit(&v, (int)(r / v.K), (int)(r % v.K),
+                             x + (size_t)c * (size_t)v.M * (size_t)v.I);
+  }
+}
+
+/* Items (c, t): users summed in index order, as on the cpu. */
+__global__ void cu_k_cache_reduce(int K, int64_t count, const double *val, double *hit) {
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  {
+    double s = 0.0;
+    int k;
+    for (k = 0; k < K; ++k) s += val[(size_t)i * K + k];
+    hit[i] = s / K;
   }
 }
 
@@ -673,10 +708,156 @@ cleanup:
   return st;
 }
 
+/* Device copy of a cache view's arrays (d's pointers); free with
+ * cu_cache_view_free.  The instance is uploaded per call: callers batch many
+ * items into one call. */
+static cudaError_t cu_cache_view_upload(const fai_cache_view *v, fai_cache_view *d) {
+  const size_t TM = (size_t)v->T * (size_t)v->M, TK = (size_t)v->T * (size_t)v->K;
+  const size_t KI = (size_t)v->K * (size_t)v->I;
+  const size_t E = TM > 0 && v->tm_off ? (size_t)v->tm_off[TM] : 0;
+  int64_t *tm = NULL, *tko = NULL, *tkl = NULL;
+  int *lu = NULL, *ls = NULL;
+  double *lr = NULL, *rr = NULL, *p = NULL;
+  uint32_t *lm = NULL;
+  cudaError_t e;
+  *d = *v;
+  d->tm_off = NULL;
+  d->link_user = d->link_server = NULL;
+  d->link_rate_bps = d->req_rate_bps = d->p = NULL;
+  d->link_mask = NULL;
+  d->tk_off = d->tk_link = NULL;
+  e = cu_upload(&tm, v->tm_off, TM + 1);
+  d->tm_off = tm;
+  if (e != cudaSuccess) return e;
+  e = cu_upload(&lu, v->link_user, E);
+  d->link_user = lu;
+  if (e != cudaSuccess) return e;
+  e = cu_upload(&ls, v->link_server, E);
+  d->link_server = ls;
+  if (e != cudaSuccess) return e;
+  if (v->link_rate_bps) {
+    e = cu_upload(&lr, v->link_rate_bps, E > 0 ? E : 1);
+    d->link_rate_bps = lr;
+    if (e != cudaSuccess) return e;
+    e = cu_upload(&rr, v->req_rate_bps, KI);
+    d->req_rate_bps = rr;
+    if (e != cudaSuccess) return e;
+  } else if (v->link_mask) {
+    e = cu_upload(&lm, v->link_mask, E * (size_t)v->mask_words);
+    d->link_mask = lm;
+    if (e != cudaSuccess) return e;
+  }
+  e = cu_upload(&tko, v->tk_off, TK + 1);
+  d->tk_off = tko;
+  if (e != cudaSuccess) return e;
+  e = cu_upload(&tkl, v->tk_link, E);
+  d->tk_link = tkl;
+  if (e != cudaSuccess) return e;
+  e = cu_upload(&p, v->p, KI);
+  d->p = p;
+  if (e != cudaSuccess) return e;
+  return cudaSuccess;
+}
+
+static void cu_cache_view_free(fai_cache_view *d) {
+  cu_free(d->tm_off);
+  cu_free(d->link_user);
+  cu_free(d->link_server);
+  cu_free(d->link_rate_bps);
+  cu_free(d->req_rate_bps);
+  cu_free(d->link_mask);
+  cu_free(d->tk_off);
+  cu_free(d->tk_link);
+  cu_free(d->p);
+  memset(d, 0, sizeof *d);
+}
+
+static fai_status cu_cache_gains(const fai_backend *be, const fai_cache_view *v,
+                                 const uint32_t *covered, int64_t n, const int *ms, const int *is,
+                                 double *gain, fai_error *err) {
+  fai_status st = fai__cache_view_check("cache_gains", v, n, err);
+  fai_cache_view d;
+  uint32_t *d_cov = NULL;
+  int *d_ms = NULL, *d_is = NULL;
+  double *d_gain = NULL;
+  int64_t chunk = 0, i0;
+  size_t cov_words = 0;
+  memset(&d, 0, sizeof d);
+  if (st != FAI_OK) return st;
+  if (n == 0) return FAI_OK;
+  cov_words = (size_t)((int64_t)v->T * v->K * v->I / 32 + 1);
+  chunk = cu_chunk_units(sizeof(double), n);
+  CU_TRY(cudaSetDevice(be->device));
+  CU_TRY(cu_cache_view_upload(v, &d));
+  CU_TRY(cu_upload(&d_cov, covered, covered ? cov_words : 0));
+  CU_TRY(cu_upload(&d_ms, ms, (size_t)n));
+  CU_TRY(cu_upload(&d_is, is, (size_t)n));
+  CU_TRY(cu_alloc(&d_gain, (size_t)chunk));
+  for (i0 = 0; i0 < n; i0 += chunk) {
+    const int64_t count = cu_min64(chunk, n - i0);
+    if (fai_interrupted()) CU_INTERRUPTED("cache_gains", i0, n);
+    cu_k_cache_gains<<<cu_blocks(count, CU_BLOCK), CU_BLOCK>>>(d, d_cov, i0, count, d_ms, d_is,
+                                                                d_gain);
+    CU_TRY(cudaGetLastError());
+    CU_TRY(cudaMemcpy(gain + i0, d_gain, (size_t)count * sizeof(double), cudaMemcpyDeviceToHost));
+  }
+cleanup:
+  cu_cache_view_free(&d);
+  cu_free(d_cov);
+  cu_free(d_ms);
+  cu_free(d_is);
+  cu_free(d_gain);
+  return st;
+}
+
+static fai_status cu_cache_eval(const fai_backend *be, const fai_cache_view *v, int n_place,
+                                const uint8_t *x, double *hit_snap, fai_error *err) {
+  fai_status st = fai__cache_view_check("cache_eval", v, n_place, err);
+  fai_cache_view d;
+  uint8_t *d_x = NULL;
+  double *d_val = NULL, *d_hit = NULL;
+  int64_t per = 0, chunk = 0, c0;
+  size_t mi = 0;
+  memset(&d, 0, sizeof d);
+  if (st != FAI_OK) return st;
+  if (n_place == 0 || v->T == 0) return FAI_OK;
+  per = (int64_t)v->T * v->K;
+  mi = (size_t)v->M * (size_t)v->I;
+  /* Placements per chunk: their x, values and per-snapshot ratios. */
+  chunk = cu_chunk_units(mi + (size_t)per * sizeof(double) + (size_t)v->T * sizeof(double),
+                         n_place);
+  CU_TRY(cudaSetDevice(be->device));
+  CU_TRY(cu_cache_view_upload(v, &d));
+  CU_TRY(cu_alloc(&d_x, (size_t)chunk * mi + 1));
+  CU_TRY(cu_alloc(&d_val, (size_t)chunk * (size_t)per + 1));
+  CU_TRY(cu_alloc(&d_hit, (size_t)chunk * (size_t)v->T));
+  for (c0 = 0; c0 < n_place; c0 += chunk) {
+    const int64_t cnt = cu_min64(chunk, n_place - c0);
+    const int64_t items = cnt * per, rows = cnt * v->T;
+    if (fai_interrupted()) CU_INTERRUPTED("cache_eval", c0, n_place);
+    if (mi > 0)
+      CU_TRY(cudaMemcpy(d_x, x + (size_t)c0 * mi, (size_t)cnt * mi, cudaMemcpyHostToDevice));
+    if (items > 0) {
+      cu_k_cache_user_hit<<<cu_blocks(items, CU_BLOCK), CU_BLOCK>>>(d, d_x, items, d_val);
+      CU_TRY(cudaGetLastError());
+    }
+    cu_k_cache_reduce<<<cu_blocks(rows, CU_BLOCK), CU_BLOCK>>>(v->K, rows, d_val, d_hit);
+    CU_TRY(cudaGetLastError());
+    CU_TRY(cudaMemcpy(hit_snap + (size_t)c0 * (size_t)v->T, d_hit, (size_t)rows * sizeof(double),
+                      cudaMemcpyDeviceToHost));
+  }
+cleanup:
+  cu_cache_view_free(&d);
+  cu_free(d_x);
+  cu_free(d_val);
+  cu_free(d_hit);
+  return st;
+}
+
 /* C++17 has no designated initialisers: fields in declaration order. */
 static const fai_backend cu_instance = {
     "cuda", cu_probe, cu_propagate, cu_propagate_sgp4, cu_visibility, cu_links, cu_sssp, cu_apsp,
-    cu_cascade_eval, 0, 0};
+    cu_cascade_eval, cu_cache_gains, cu_cache_eval, 0, 0};
 
 extern "C" {
 

@@ -52,6 +52,17 @@ static fai_status stub_cascade_eval(const fai_backend *be, const fai_cascade_bat
   return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
 }
 
+static fai_status stub_cache_gains(const fai_backend *be, const fai_cache_view *v,
+                                   const uint32_t *covered, int64_t n, const int *ms,
+                                   const int *is, double *gain, fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
+static fai_status stub_cache_eval(const fai_backend *be, const fai_cache_view *v, int n_place,
+                                  const uint8_t *x, double *hit_snap, fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
 static const fai_backend stub_instance = {
     .name = "cuda",
     .probe = stub_probe,
@@ -62,6 +73,8 @@ static const fai_backend stub_instance = {
     .sssp = stub_sssp,
     .apsp = stub_apsp,
     .cascade_eval = stub_cascade_eval,
+    .cache_gains = stub_cache_gains,
+    .cache_eval = stub_cache_eval,
     .threads = 0,
     .device = 0,
 };

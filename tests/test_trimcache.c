@@ -509,3 +509,174 @@ Test(trimcache, instance_bad_input_errors_and_warnings) {
   cr_assert_eq(load_inst("[{\"capacity_bytes\": 200}]", good_p, &inst, &err), FAI_EINVAL);
   cr_assert_str_eq(err.path, "$.a");
 }
+
+/* --- backend operations (cache_gains, cache_eval) ---------------------------------------- */
+
+static void view_of(const fai_cache_instance *inst, fai_cache_view *v) {
+  v->T = inst->T;
+  v->M = inst->M;
+  v->K = inst->K;
+  v->I = inst->I;
+  v->mask_words = inst->mask_words;
+  v->tm_off = inst->tm_off;
+  v->link_user = inst->link_user;
+  v->link_server = inst->link_server;
+  v->link_rate_bps = inst->link_rate_bps;
+  v->link_mask = inst->link_mask;
+  v->req_rate_bps = inst->req_rate_bps;
+  v->tk_off = inst->tk_off;
+  v->tk_link = inst->tk_link;
+  v->p = inst->p;
+}
+
+static void edge_instance(uint64_t seed, fai_cache_instance *inst) {
+  fai_cache_gen_params gp;
+  fai_cache_gen_params_init(&gp);
+  gp.servers = 9;
+  gp.users = 50;
+  gp.tbar_min_s = 2;
+  gp.tbar_max_s = 6;
+  gp.capacity_bytes = 3e8;
+  gp.seed = seed;
+  json_t *doc;
+  fai_error err;
+  cr_assert_eq(fai_cache_generate(&gp, &doc, &err), FAI_OK, "%s", err.msg);
+  char *text = fai_json_dumps(doc);
+  json_decref(doc);
+  cr_assert_eq(fai_cache_instance_load_string(text, "edge", NULL, inst, &err), FAI_OK, "%s", err.msg);
+  free(text);
+}
+
+#define BE_PLACE 12 /* candidate placements per instance */
+
+/* Placement c of an instance: pair (m, i) kept with probability 1/3 (c = 0: none). */
+static void be_placements(const fai_cache_instance *inst, uint64_t seed, uint8_t *x) {
+  rnd r = {seed, 0};
+  const size_t mi = (size_t)inst->M * inst->I;
+  for (int c = 0; c < BE_PLACE; c++)
+    for (size_t q = 0; q < mi; q++) x[c * mi + q] = c > 0 && ru(&r) < 1.0 / 3;
+}
+
+/* Gains of every pair given the requests placement 1 serves, and the
+ * per-snapshot hit ratios of every placement, on backend be. */
+static void be_outputs(const fai_cache_instance *inst, const fai_backend *be, const uint8_t *x,
+                       double *gain, double *hit) {
+  fai_cache_view v;
+  view_of(inst, &v);
+  const int64_t n = (int64_t)inst->M * inst->I;
+  const int64_t bits = (int64_t)inst->T * inst->K * inst->I;
+  uint32_t *cov = calloc((size_t)(bits / 32 + 1), sizeof *cov);
+  int *ms = malloc((size_t)n * sizeof *ms), *is = malloc((size_t)n * sizeof *is);
+  const uint8_t *x1 = x + (size_t)n; /* placement 1 */
+  for (int t = 0; t < inst->T; t++)
+    for (int m = 0; m < inst->M; m++)
+      for (int64_t e = inst->tm_off[t * inst->M + m]; e < inst->tm_off[t * inst->M + m + 1]; e++)
+        for (int i = 0; i < inst->I; i++)
+          if (x1[m * inst->I + i] && fai_cache_deliverable(inst, t, m, inst->link_user[e], i)) {
+            const int64_t b = ((int64_t)t * inst->K + inst->link_user[e]) * inst->I + i;
+            cov[b >> 5] |= 1u << (b & 31);
+          }
+  for (int64_t q = 0; q < n; q++) {
+    ms[q] = (int)(q / inst->I);
+    is[q] = (int)(q % inst->I);
+  }
+  fai_error err;
+  cr_assert_eq(be->cache_gains(be, &v, cov, n, ms, is, gain, &err), FAI_OK, "%s", err.msg);
+  cr_assert_eq(be->cache_eval(be, &v, BE_PLACE, x, hit, &err), FAI_OK, "%s", err.msg);
+  free(cov);
+  free(ms);
+  free(is);
+}
+
+static void cpu_be(fai_backend *be, int threads) {
+  *be = *fai_backend_cpu();
+  be->threads = threads;
+}
+
+Test(trimcache, backend_gains_and_eval_match_the_oracle_and_threads) {
+  for (int s = 0; s < 40; s++) {
+    fai_cache_instance inst;
+    if (s < 4) edge_instance(100 + s, &inst);
+    else make_instance(9000 + s, s % 2, &inst);
+    const size_t mi = (size_t)inst.M * inst.I;
+    uint8_t *x = malloc(BE_PLACE * mi), *xy = malloc(mi);
+    be_placements(&inst, 300 + s, x);
+    double *g1 = malloc(mi * sizeof *g1), *g2 = malloc(mi * sizeof *g2);
+    double *h1 = malloc((size_t)BE_PLACE * inst.T * sizeof *h1);
+    double *h2 = malloc((size_t)BE_PLACE * inst.T * sizeof *h2);
+    fai_backend c1, c2;
+    cpu_be(&c1, 1);
+    cpu_be(&c2, 2);
+    be_outputs(&inst, &c1, x, g1, h1);
+    be_outputs(&inst, &c2, x, g2, h2);
+    cr_assert(!memcmp(g1, g2, mi * sizeof *g1), "instance %d: gains differ between 1 and 2 threads", s);
+    cr_assert(!memcmp(h1, h2, (size_t)BE_PLACE * inst.T * sizeof *h1),
+              "instance %d: hit ratios differ between 1 and 2 threads", s);
+    /* Against the dense oracle: H of each placement, and each gain as
+     * T·K·(H(x1 + pair) − H(x1)). */
+    const double base = oracle_h(&inst, x + mi);
+    for (int c = 0; c < BE_PLACE; c++) {
+      double mean = 0;
+      for (int t = 0; t < inst.T; t++) mean += h1[c * inst.T + t];
+      mean /= inst.T;
+      cr_assert(fabs(mean - oracle_h(&inst, x + c * mi)) < 1e-12, "instance %d placement %d", s, c);
+    }
+    for (size_t q = 0; q < mi; q++) {
+      memcpy(xy, x + mi, mi);
+      xy[q] = 1;
+      const double want = (oracle_h(&inst, xy) - base) * inst.T * inst.K;
+      cr_assert(fabs(g1[q] - want) < 1e-9, "instance %d pair %zu: gain %.15g, oracle %.15g", s, q,
+                g1[q], want);
+    }
+    free(x);
+    free(xy);
+    free(g1);
+    free(g2);
+    free(h1);
+    free(h2);
+    fai_cache_instance_free(&inst);
+  }
+}
+
+Test(parity, cache_gains_eval_and_gen_cuda_match_cpu_bytes) {
+  fai_backend cpu, cuda;
+  fai_error err;
+  fai_error_clear(&err);
+  if (fai_backend_select(FAI_BACKEND_CUDA, 0, &cuda, &err) != FAI_OK)
+    cr_skip_test("no CUDA device: %s", err.msg);
+  cpu_be(&cpu, 2);
+  for (int s = 0; s < 12; s++) {
+    fai_cache_instance inst;
+    if (s < 4) edge_instance(200 + s, &inst);
+    else make_instance(9500 + s, s % 2, &inst);
+    const size_t mi = (size_t)inst.M * inst.I, nh = (size_t)BE_PLACE * inst.T;
+    uint8_t *x = malloc(BE_PLACE * mi);
+    be_placements(&inst, 700 + s, x);
+    double *g1 = malloc(mi * sizeof *g1), *g2 = malloc(mi * sizeof *g2);
+    double *h1 = malloc(nh * sizeof *h1), *h2 = malloc(nh * sizeof *h2);
+    be_outputs(&inst, &cpu, x, g1, h1);
+    be_outputs(&inst, &cuda, x, g2, h2);
+    cr_expect(!memcmp(g1, g2, mi * sizeof *g1), "instance %d: gains differ between cpu and cuda", s);
+    cr_expect(!memcmp(h1, h2, nh * sizeof *h1), "instance %d: hit ratios differ between cpu and cuda", s);
+    /* The whole gen solve: the same plan bytes. */
+    fai_trim_params p;
+    fai_trim_params_init(&p);
+    p.algo = FAI_TRIM_GEN;
+    fai_cache_placement a, b;
+    p.be = &cpu;
+    cr_assert_eq(fai_trim_solve(&inst, &p, &a, &err), FAI_OK, "%s", err.msg);
+    p.be = &cuda;
+    cr_assert_eq(fai_trim_solve(&inst, &p, &b, &err), FAI_OK, "%s", err.msg);
+    cr_expect(!memcmp(a.x, b.x, mi), "instance %d: gen placements differ between cpu and cuda", s);
+    cr_expect(!memcmp(a.hit_snap, b.hit_snap, (size_t)inst.T * sizeof(double)),
+              "instance %d: per-snapshot hit ratios differ between cpu and cuda", s);
+    fai_cache_placement_free(&a);
+    fai_cache_placement_free(&b);
+    free(x);
+    free(g1);
+    free(g2);
+    free(h1);
+    free(h2);
+    fai_cache_instance_free(&inst);
+  }
+}

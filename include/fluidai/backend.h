@@ -117,6 +117,24 @@ typedef struct fai_cascade_batch {
   const double *links;       /* [P][FAI_CASCADE_LINKS][FAI_CASCADE_LINK_FIELDS] */
 } fai_cascade_batch;
 
+/* Cache placement evaluation (kernels/cache_core.h; caching.h describes the
+ * instance): T snapshots, M caches, K users, I models, E links (t, m, k)
+ * sorted by (t, m), each with a rate (a = rate >= req_rate[k][i]) or a
+ * bitset of deliverable models, and a (t, k) index of the links. */
+typedef struct fai_cache_view {
+  int T, M, K, I;
+  int mask_words;               /* (I + 31) / 32 */
+  const int64_t *tm_off;        /* [T·M + 1] */
+  const int *link_user;         /* [E] */
+  const int *link_server;       /* [E] */
+  const double *link_rate_bps;  /* [E] or NULL (then link_mask) */
+  const uint32_t *link_mask;    /* [E][mask_words] or NULL */
+  const double *req_rate_bps;   /* [K][I] */
+  const int64_t *tk_off;        /* [T·K + 1] */
+  const int64_t *tk_link;       /* [E] */
+  const double *p;              /* [K][I] */
+} fai_cache_view;
+
 typedef struct fai_backend fai_backend;
 
 struct fai_backend {
@@ -173,6 +191,19 @@ struct fai_backend {
    * (bit FAI_CASCADE_L_*). */
   fai_status (*cascade_eval)(const fai_backend *be, const fai_cascade_batch *b, double *time_s,
                              uint8_t *via, fai_error *err);
+
+  /* Marginal cache gains: gain[q] = Σ_t Σ_{links (t, ms[q], k)} p[k][is[q]]
+   * · a · (1 − covered), the unnormalised (× T·K) hit-ratio gain of adding
+   * model is[q] to cache ms[q] given the served requests (bit (t·K + k)·I + i
+   * of covered; NULL: none), summed in link order. */
+  fai_status (*cache_gains)(const fai_backend *be, const fai_cache_view *v,
+                            const uint32_t *covered, int64_t n, const int *ms, const int *is,
+                            double *gain, fai_error *err);
+
+  /* Hit ratio per snapshot of n_place placements x[c][M][I] (0/1 bytes):
+   * hit_snap[c·T + t] = (Σ_k served mass of user k, summed in k order) / K. */
+  fai_status (*cache_eval)(const fai_backend *be, const fai_cache_view *v, int n_place,
+                           const uint8_t *x, double *hit_snap, fai_error *err);
 
   int threads;  /* cpu: OpenMP threads (0 = runtime default); cuda: unused */
   int device;   /* cuda: device ordinal */

@@ -138,6 +138,8 @@ typedef struct fai_cache_placement {
   fai_outcome outcome;         /* COMPLETE (heuristics), or the MILP's outcome */
   double bound;                /* upper bound on the optimum when known (MILP), else NaN */
   double seconds;              /* solve time */
+  double gains_s;              /* gen, indep: time in gain evaluations (initial pass, re-evaluations) */
+  int64_t gain_evals;          /* gen, indep: (cache, model) gains evaluated */
 } fai_cache_placement;
 
 fai_status fai_cache_placement_alloc(fai_cache_placement *pl, const fai_cache_instance *inst,
@@ -151,6 +153,12 @@ int fai_cache_storage(const fai_cache_instance *inst, const uint8_t *x, int64_t 
  * sums run in index order, so the bits do not depend on threads. */
 fai_status fai_cache_evaluate(const fai_cache_instance *inst, const uint8_t *x, int threads,
                               double *hit_snap, double *hit_ratio, fai_error *err);
+/* The same for n placements x[c][M][I] on a backend (NULL: cpu with its
+ * default threads): hit_snap[c·T + t] (may be NULL), hit_ratio[c] (may be
+ * NULL).  Identical bits on every backend and thread count. */
+fai_status fai_cache_evaluate_batch(const fai_cache_instance *inst, const fai_backend *be, int n,
+                                    const uint8_t *x, double *hit_snap, double *hit_ratio,
+                                    fai_error *err);
 
 /* --- TrimCaching -------------------------------------------------------------------- */
 
@@ -190,6 +198,7 @@ typedef struct fai_trim_params {
   double time_limit_s;     /* milp: GLPK time limit (<= 0 none) */
   uint64_t seed;           /* random baseline */
   int threads;             /* OpenMP threads for gains and evaluation (0 = default) */
+  const fai_backend *be;   /* backend for gains and evaluation (NULL: cpu with `threads`) */
 } fai_trim_params;
 void fai_trim_params_init(fai_trim_params *p);
 

@@ -1051,26 +1051,36 @@ void fai__cache_view(const fai_cache_instance *inst, fai_cc_view *v) {
   v->p = inst->p;
 }
 
-fai_status fai_cache_evaluate(const fai_cache_instance *inst, const uint8_t *x, int threads,
-                              double *hit_snap, double *hit_ratio, fai_error *err) {
-  const int T = inst->T, K = inst->K;
-  double *val = malloc((size_t)T * K * sizeof *val);
-  if (!val) return fai_error_set(err, FAI_ENOMEM, "out of memory evaluating a placement");
+fai_status fai_cache_evaluate_batch(const fai_cache_instance *inst, const fai_backend *be, int n,
+                                    const uint8_t *x, double *hit_snap, double *hit_ratio,
+                                    fai_error *err) {
+  const int T = inst->T;
+  fai_backend cpu;
+  if (!be) {
+    cpu = *fai_backend_cpu();
+    be = &cpu;
+  }
+  if (n <= 0) return FAI_OK;
+  double *hs = hit_snap ? hit_snap : malloc((size_t)n * (size_t)(T > 0 ? T : 1) * sizeof *hs);
+  if (!hs) return fai_error_set(err, FAI_ENOMEM, "out of memory evaluating %d placement(s)", n);
   fai_cc_view v;
   fai__cache_view(inst, &v);
-  const int64_t n = (int64_t)T * K;
-  const int nt = threads > 0 ? threads : omp_get_max_threads();
-#pragma omp parallel for schedule(dynamic, 64) num_threads(nt) if (n > 256)
-  for (int64_t q = 0; q < n; q++) val[q] = fai_cc_user_hit(&v, (int)(q / K), (int)(q % K), x);
-  double total = 0;
-  for (int t = 0; t < T; t++) {
-    double s = 0;
-    for (int k = 0; k < K; k++) s += val[(size_t)t * K + k];
-    const double h = s / K;
-    if (hit_snap) hit_snap[t] = h;
-    total += h;
+  fai_status st = be->cache_eval(be, &v, n, x, hs, err);
+  if (st == FAI_OK && hit_ratio) {
+    /* Snapshots summed in index order. */
+    for (int c = 0; c < n; c++) {
+      double total = 0;
+      for (int t = 0; t < T; t++) total += hs[(size_t)c * T + t];
+      hit_ratio[c] = total / T;
+    }
   }
-  free(val);
-  if (hit_ratio) *hit_ratio = total / T;
-  return FAI_OK;
+  if (!hit_snap) free(hs);
+  return st;
+}
+
+fai_status fai_cache_evaluate(const fai_cache_instance *inst, const uint8_t *x, int threads,
+                              double *hit_snap, double *hit_ratio, fai_error *err) {
+  fai_backend cpu = *fai_backend_cpu();
+  cpu.threads = threads;
+  return fai_cache_evaluate_batch(inst, &cpu, 1, x, hit_snap, hit_ratio, err);
 }

@@ -70,6 +70,23 @@ void fai__gains(const fai_cc_view *v, const uint32_t *covered, int64_t n, const 
   for (int64_t q = 0; q < n; q++) out[q] = fai_cc_gain(v, ms[q], is[q], covered);
 }
 
+fai_status fai__gains_be(const fai_backend *be, const fai_cc_view *v, const uint32_t *covered,
+                         int64_t n, const int *ms, const int *is, double *out, fai_error *err) {
+  fai_backend cpu;
+  if (!be) {
+    cpu = *fai_backend_cpu();
+    be = &cpu;
+  }
+  return be->cache_gains(be, v, covered, n, ms, is, out, err);
+}
+
+const fai_backend *fai__trim_backend(const fai_trim_params *p, fai_backend *tmp) {
+  if (p->be) return p->be;
+  *tmp = *fai_backend_cpu();
+  tmp->threads = p->threads;
+  return tmp;
+}
+
 /* --- popularity and random baselines --------------------------------------------------- */
 
 /* Add model i to cache m if it fits (share: blocks already stored are free).
@@ -170,6 +187,8 @@ fai_status fai_trim_solve(const fai_cache_instance *inst, const fai_trim_params 
     return fai_error_set_at(err, FAI_EINVAL, NULL, 0, 0, "--unit-bytes", "%lld; expected >= 0",
                             (long long)p->unit_bytes);
   if ((st = fai_cache_placement_alloc(out, inst, err)) != FAI_OK) return st;
+  fai_backend be_cpu;
+  const fai_backend *be = fai__trim_backend(p, &be_cpu);
   const double t0 = mono_s();
   out->outcome = FAI_OUTCOME_COMPLETE;
   switch (p->algo) {
@@ -182,17 +201,17 @@ fai_status fai_trim_solve(const fai_cache_instance *inst, const fai_trim_params 
           st = fai_error_set(err, FAI_ENOMEM, "out of memory");
           break;
         }
-        st = fai__trim_greedy(inst, p, FAI_TRIM_RULE_GAIN, 0, out->x, err);
-        if (st == FAI_OK) st = fai__trim_greedy(inst, p, FAI_TRIM_RULE_RATIO, 0, x2, err);
-        if (st == FAI_OK) st = fai_cache_evaluate(inst, out->x, p->threads, NULL, &h1, err);
-        if (st == FAI_OK) st = fai_cache_evaluate(inst, x2, p->threads, NULL, &h2, err);
+        st = fai__trim_greedy(inst, p, FAI_TRIM_RULE_GAIN, 0, out->x, out, err);
+        if (st == FAI_OK) st = fai__trim_greedy(inst, p, FAI_TRIM_RULE_RATIO, 0, x2, out, err);
+        if (st == FAI_OK) st = fai_cache_evaluate_batch(inst, be, 1, out->x, NULL, &h1, err);
+        if (st == FAI_OK) st = fai_cache_evaluate_batch(inst, be, 1, x2, NULL, &h2, err);
         if (st == FAI_OK && h2 > h1) memcpy(out->x, x2, (size_t)inst->M * inst->I);
         free(x2);
       } else {
-        st = fai__trim_greedy(inst, p, p->rule, 0, out->x, err);
+        st = fai__trim_greedy(inst, p, p->rule, 0, out->x, out, err);
       }
       break;
-    case FAI_TRIM_INDEP: st = fai__trim_greedy(inst, p, FAI_TRIM_RULE_GAIN, 1, out->x, err); break;
+    case FAI_TRIM_INDEP: st = fai__trim_greedy(inst, p, FAI_TRIM_RULE_GAIN, 1, out->x, out, err); break;
     case FAI_TRIM_POPULAR: st = trim_popular(inst, p, out->x, err); break;
     case FAI_TRIM_RANDOM: st = trim_random(inst, p, out->x, err); break;
     case FAI_TRIM_MILP: st = fai__trim_milp(inst, p, out, err); break;
@@ -203,6 +222,9 @@ fai_status fai_trim_solve(const fai_cache_instance *inst, const fai_trim_params 
     return st;
   }
   if (st == FAI_EINTR) out->outcome = FAI_OUTCOME_INTERRUPTED;
+  if (out->gain_evals > 0)
+    fai_debug("trim %s: %lld gain evaluations on %s in %.3f s", fai_trim_algo_name(p->algo),
+              (long long)out->gain_evals, be->name, out->gains_s);
   const int over = fai_cache_storage(inst, out->x, out->used_bytes);
   if (over >= 0) {
     fai_cache_placement_free(out);
@@ -211,7 +233,7 @@ fai_status fai_trim_solve(const fai_cache_instance *inst, const fai_trim_params 
                          fai_trim_algo_name(p->algo), (long long)out->used_bytes[over], over,
                          (long long)inst->capacity_bytes[over]);
   }
-  fai_status st2 = fai_cache_evaluate(inst, out->x, p->threads, out->hit_snap, &out->hit_ratio, err);
+  fai_status st2 = fai_cache_evaluate_batch(inst, be, 1, out->x, out->hit_snap, &out->hit_ratio, err);
   if (st2 != FAI_OK) {
     fai_cache_placement_free(out);
     return st2;
@@ -313,8 +335,9 @@ fai_status fai_trim_plan(const fai_cache_instance *inst, const fai_trim_params *
   }
   fai_plan_set(plan, "metrics", metrics);
   fai_plan_set_outcome(plan, pl->outcome);
-  fai_plan_run_info(plan, "cpu", p->threads);
+  fai_plan_run_info(plan, p->be ? p->be->name : "cpu", p->threads);
   fai_plan_timing(plan, "solve", pl->seconds);
+  if (p->algo == FAI_TRIM_GEN || p->algo == FAI_TRIM_INDEP) fai_plan_timing(plan, "gains", pl->gains_s);
   free(users);
   free(mark);
   return FAI_OK;

@@ -1,0 +1,634 @@
+/* SlimCaching algorithms (PAPERS §2.3–2.4) and the exact MILP (§2.2).
+ *
+ * State shared by the algorithms: cur[u][l][e] = τ_{u,l,e}(X), the latency
+ * at which user u currently reaches expert (l, e).  A gain only needs the
+ * activation sets of (u, l) for the users that can reach the node, so one
+ * gain costs O(users of v · sets of (u, l) · K).  Parallel loops write one
+ * output per item and reduce in index order: results do not depend on the
+ * thread count. */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fluidai/rng.h"
+#include "fluidai/slimcache.h"
+
+static const char *const ALGO_NAMES[] = {"g1", "sgd", "sgd-fast", "popular", "random", "g1-marginal", "milp"};
+
+const char *fai_slim_algo_name(fai_slim_algo a) {
+  return (unsigned)a < sizeof ALGO_NAMES / sizeof ALGO_NAMES[0] ? ALGO_NAMES[a] : "?";
+}
+
+int fai_slim_algo_parse(const char *s, fai_slim_algo *out) {
+  for (int i = 0; i < (int)(sizeof ALGO_NAMES / sizeof ALGO_NAMES[0]); i++)
+    if (!strcmp(s, ALGO_NAMES[i])) {
+      *out = (fai_slim_algo)i;
+      return 0;
+    }
+  return -1;
+}
+
+void fai_slim_params_init(fai_slim_params *p) {
+  p->algo = FAI_SLIM_SGD;
+  p->enum_depth = 1;
+  p->eps = 0.1;
+  p->exact_max_experts = 12;
+  p->time_limit_s = 0;
+  p->seed = 1;
+  p->threads = 0;
+}
+
+typedef struct ctx {
+  const fai_slim_instance *si;
+  int nthreads;
+  int *uoff, *ulist;   /* users that reach node v: ulist[uoff[v] .. uoff[v+1]) */
+  double *q;           /* [U][L][E] marginal activation probabilities */
+} ctx;
+
+#define TAU(s, u, v, l) ((s)->tau[((size_t)(u) * (s)->V + (v)) * (s)->L + (l)])
+#define XI(s, v, l, e) (((size_t)(v) * (s)->L + (l)) * (s)->E + (e))
+#define CI(s, u, l, e) (((size_t)(u) * (s)->L + (l)) * (s)->E + (e))
+
+static void ctx_free(ctx *c) {
+  free(c->uoff);
+  free(c->ulist);
+  free(c->q);
+}
+
+static fai_status ctx_init(ctx *c, const fai_slim_instance *si, int threads, fai_error *err) {
+  memset(c, 0, sizeof *c);
+  c->si = si;
+  c->nthreads = threads > 0 ? threads : omp_get_max_threads();
+  c->uoff = calloc((size_t)si->V + 1, sizeof *c->uoff);
+  c->ulist = malloc((size_t)si->V * si->U * sizeof *c->ulist + 1);
+  c->q = calloc((size_t)si->U * si->L * si->E, sizeof *c->q);
+  if (!c->uoff || !c->ulist || !c->q) {
+    ctx_free(c);
+    return fai_error_set(err, FAI_ENOMEM, "out of memory");
+  }
+  int n = 0;
+  for (int v = 0; v < si->V; v++) {
+    for (int u = 0; u < si->U; u++) {
+      int useful = 0;
+      for (int l = 0; l < si->L; l++) useful |= TAU(si, u, v, l) < si->tau_far[(size_t)u * si->L + l];
+      if (useful) c->ulist[n++] = u;
+    }
+    c->uoff[v + 1] = n;
+  }
+  for (int u = 0; u < si->U; u++)
+    for (int l = 0; l < si->L; l++)
+      for (int64_t s = si->set_off[(size_t)u * si->L + l]; s < si->set_off[(size_t)u * si->L + l + 1]; s++)
+        for (uint64_t b = si->set_mask[s]; b; b &= b - 1) c->q[CI(si, u, l, __builtin_ctzll(b))] += si->set_prob[s];
+  return FAI_OK;
+}
+
+static void cur_init(const fai_slim_instance *si, double *cur) {
+  for (int u = 0; u < si->U; u++)
+    for (int l = 0; l < si->L; l++)
+      for (int e = 0; e < si->E; e++) cur[CI(si, u, l, e)] = si->tau_far[(size_t)u * si->L + l];
+}
+
+static void place(const ctx *c, uint8_t *x, int64_t *rem, double *cur, int v, int l, int e) {
+  const fai_slim_instance *si = c->si;
+  x[XI(si, v, l, e)] = 1;
+  rem[v] -= si->expert_bytes[l];
+  for (int j = c->uoff[v]; j < c->uoff[v + 1]; j++) {
+    const int u = c->ulist[j];
+    double *t = &cur[CI(si, u, l, e)];
+    *t = fmin(*t, TAU(si, u, v, l));
+  }
+}
+
+/* Latency reduction of adding the experts `mask` of layer l on node v.
+ * marginal: the K = 1 surrogate Σ w q (cur − τ)^+ instead. */
+static double gain_mask(const ctx *c, const double *cur, int v, int l, uint64_t mask, int marginal) {
+  const fai_slim_instance *si = c->si;
+  double g = 0.0;
+  for (int j = c->uoff[v]; j < c->uoff[v + 1]; j++) {
+    const int u = c->ulist[j];
+    const double nt = TAU(si, u, v, l);
+    const double *cu = cur + CI(si, u, l, 0);
+    uint64_t better = 0;
+    for (uint64_t b = mask; b; b &= b - 1) {
+      const int e = __builtin_ctzll(b);
+      if (nt < cu[e]) better |= 1ull << e;
+    }
+    if (!better) continue;
+    double s = 0.0;
+    if (marginal) {
+      for (uint64_t b = better; b; b &= b - 1) {
+        const int e = __builtin_ctzll(b);
+        s += c->q[CI(si, u, l, e)] * (cu[e] - nt);
+      }
+    } else {
+      for (int64_t q = si->set_off[(size_t)u * si->L + l]; q < si->set_off[(size_t)u * si->L + l + 1]; q++) {
+        const uint64_t S = si->set_mask[q];
+        if (!(S & better)) continue;
+        double old = 0.0, nw = 0.0;
+        for (uint64_t b = S; b; b &= b - 1) {
+          const int e = __builtin_ctzll(b);
+          old = fmax(old, cu[e]);
+          nw = fmax(nw, (better >> e & 1u) ? nt : cu[e]);
+        }
+        s += si->set_prob[q] * (old - nw);
+      }
+    }
+    g += si->w[u] * s;
+  }
+  return g;
+}
+
+/* Surrogate cost Σ_u w_u Σ_{l,e} q cur (g1-marginal's own objective). */
+static double marginal_cost(const ctx *c, const double *cur) {
+  const fai_slim_instance *si = c->si;
+  double s = 0.0;
+  for (int u = 0; u < si->U; u++) {
+    double su = 0.0;
+    for (size_t i = CI(si, u, 0, 0); i < CI(si, u + 1, 0, 0); i++) su += c->q[i] * cur[i];
+    s += si->w[u] * su;
+  }
+  return s;
+}
+
+/* --- G1: greedy with partial enumeration ------------------------------------------------ */
+
+/* Greedy from the state (x, rem, cur); density: ΔF/s_l, else ΔF.  Gains of
+ * layer l change only when an expert of layer l is placed, so only those are
+ * recomputed (exact re-evaluation each step: K >= 2 gains can grow). */
+static void greedy_run(const ctx *c, uint8_t *x, int64_t *rem, double *cur, double *G, int density, int marginal) {
+  const fai_slim_instance *si = c->si;
+  const int64_t n = (int64_t)si->V * si->L * si->E;
+#pragma omp parallel for schedule(dynamic, 16) num_threads(c->nthreads)
+  for (int64_t i = 0; i < n; i++) {
+    const int v = (int)(i / ((int64_t)si->L * si->E)), l = (int)(i / si->E % si->L), e = (int)(i % si->E);
+    G[i] = x[i] ? 0.0 : gain_mask(c, cur, v, l, 1ull << e, marginal);
+  }
+  for (;;) {
+    int64_t best = -1;
+    double bs = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+      if (x[i] || !(G[i] > 1e-15)) continue;
+      const int v = (int)(i / ((int64_t)si->L * si->E)), l = (int)(i / si->E % si->L);
+      if (si->expert_bytes[l] > rem[v]) continue;
+      const double sc = density ? G[i] / (double)si->expert_bytes[l] : G[i];
+      if (sc > bs) {
+        bs = sc;
+        best = i;
+      }
+    }
+    if (best < 0) break;
+    const int v = (int)(best / ((int64_t)si->L * si->E)), l = (int)(best / si->E % si->L), e = (int)(best % si->E);
+    place(c, x, rem, cur, v, l, e);
+    const int64_t m = (int64_t)si->V * si->E;
+#pragma omp parallel for schedule(dynamic, 16) num_threads(c->nthreads)
+    for (int64_t j = 0; j < m; j++) {
+      const int vv = (int)(j / si->E), ee = (int)(j % si->E);
+      const size_t i = XI(si, vv, l, ee);
+      G[i] = x[i] ? 0.0 : gain_mask(c, cur, vv, l, 1ull << ee, marginal);
+    }
+  }
+}
+
+static fai_status solve_g1(const ctx *c, const fai_slim_params *p, int marginal, uint8_t *xbest, fai_error *err) {
+  const fai_slim_instance *si = c->si;
+  const int64_t n = (int64_t)si->V * si->L * si->E, nc = (int64_t)si->U * si->L * si->E;
+  uint8_t *x = malloc((size_t)n);
+  int64_t *rem = malloc((size_t)si->V * sizeof *rem);
+  double *cur = malloc((size_t)nc * sizeof *cur), *G = malloc((size_t)n * sizeof *G);
+  if (!x || !rem || !cur || !G) {
+    free(x), free(rem), free(cur), free(G);
+    return fai_error_set(err, FAI_ENOMEM, "out of memory");
+  }
+  const int d = p->enum_depth < 0 ? 0 : p->enum_depth > 2 ? 2 : p->enum_depth;
+  double best = INFINITY;
+  /* Seeds: ∅, then {i} (d >= 1) and {i, j}, i < j (d = 2), when they fit. */
+  for (int64_t a = -1; a < (d >= 1 ? n : 0); a++)
+    for (int64_t b = (d >= 2 && a >= 0) ? a : n - 1; b < n; b++) {
+      const int64_t seeds[2] = {a, (d >= 2 && a >= 0 && b > a) ? b : -1};
+      for (int density = 0; density < 2; density++) {
+        memset(x, 0, (size_t)n);
+        for (int v = 0; v < si->V; v++) rem[v] = si->node_bytes[v];
+        cur_init(si, cur);
+        int ok = 1;
+        for (int k = 0; k < 2 && ok; k++) {
+          if (seeds[k] < 0) continue;
+          const int v = (int)(seeds[k] / ((int64_t)si->L * si->E)), l = (int)(seeds[k] / si->E % si->L),
+                    e = (int)(seeds[k] % si->E);
+          if (si->expert_bytes[l] > rem[v]) ok = 0;
+          else place(c, x, rem, cur, v, l, e);
+        }
+        if (!ok) break;
+        greedy_run(c, x, rem, cur, G, density, marginal);
+        const double val = marginal ? marginal_cost(c, cur) : fai_slim_latency(si, x);
+        if (val < best - 1e-15) {
+          best = val;
+          memcpy(xbest, x, (size_t)n);
+        }
+      }
+    }
+  free(x), free(rem), free(cur), free(G);
+  return FAI_OK;
+}
+
+/* --- SGD: node by node, per-layer tables, convolution ------------------------------------- */
+
+static double node_mean_latency(const fai_slim_instance *si, int v) {
+  double s = 0.0;
+  for (int u = 0; u < si->U; u++)
+    for (int l = 0; l < si->L; l++) {
+      const double t = TAU(si, u, v, l), f = si->tau_far[(size_t)u * si->L + l];
+      s += t < f ? t : f;
+    }
+  return s;
+}
+
+static int64_t gcd64(int64_t a, int64_t b) {
+  while (b) {
+    const int64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/* Per-layer table of node v: g[c] and its expert set mask[c], c = 0..cmax. */
+static void layer_table(const ctx *c, const fai_slim_params *p, const double *cur, const uint8_t *x, int v, int l,
+                        int cmax, double *g, uint64_t *mk, double *scratch) {
+  const fai_slim_instance *si = c->si;
+  const int E = si->E;
+  for (int k = 0; k <= cmax; k++) g[k] = -1.0, mk[k] = 0;
+  g[0] = 0.0;
+  uint64_t avail = 0;
+  for (int e = 0; e < E; e++)
+    if (!x[XI(si, v, l, e)]) avail |= 1ull << e;
+  if (E <= p->exact_max_experts) {
+    const int64_t nm = (int64_t)1 << E;
+#pragma omp parallel for schedule(dynamic, 64) num_threads(c->nthreads)
+    for (int64_t m = 0; m < nm; m++)
+      scratch[m] = ((uint64_t)m & ~avail) || __builtin_popcountll((uint64_t)m) > cmax
+                       ? -1.0 : gain_mask(c, cur, v, l, (uint64_t)m, 0);
+    for (int64_t m = 1; m < nm; m++) {
+      const int k = __builtin_popcountll((uint64_t)m);
+      if (scratch[m] > g[k]) g[k] = scratch[m], mk[k] = (uint64_t)m;
+    }
+    for (int k = 1; k <= cmax; k++)
+      if (g[k] < 0) g[k] = g[k - 1], mk[k] = mk[k - 1];  /* fewer free experts than slots */
+  } else {
+    uint64_t m = 0;
+    for (int k = 1; k <= cmax; k++) {
+      int be = -1;
+      double bg = -1.0;
+      for (int e = 0; e < E; e++) {
+        if (!(avail >> e & 1u) || (m >> e & 1u)) continue;
+        const double gg = gain_mask(c, cur, v, l, m | 1ull << e, 0);
+        if (gg > bg) bg = gg, be = e;
+      }
+      if (be < 0) {
+        g[k] = g[k - 1], mk[k] = m;
+        continue;
+      }
+      m |= 1ull << be;
+      g[k] = bg, mk[k] = m;
+    }
+  }
+}
+
+static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, uint8_t *x, fai_error *err) {
+  const fai_slim_instance *si = c->si;
+  const int L = si->L, E = si->E;
+  fai_status st = FAI_OK;
+  int *order = malloc((size_t)si->V * sizeof *order);
+  double *key = malloc((size_t)si->V * sizeof *key);
+  double *cur = malloc((size_t)si->U * L * E * sizeof *cur);
+  int64_t *rem = malloc((size_t)si->V * sizeof *rem);
+  double *g = malloc((size_t)L * (E + 1) * sizeof *g);
+  uint64_t *mk = malloc((size_t)L * (E + 1) * sizeof *mk);
+  int *cmax = malloc((size_t)L * sizeof *cmax);
+  int *pick = malloc((size_t)L * sizeof *pick);
+  double *scratch = malloc((size_t)(E <= p->exact_max_experts ? ((int64_t)1 << E) : 1) * sizeof *scratch);
+  double *DP = NULL;
+  int *CH = NULL;
+  int64_t *H = NULL;
+  uint8_t *xt = malloc((size_t)si->V * L * E);
+  if (!xt || !order || !key || !cur || !rem || !g || !mk || !cmax || !pick || !scratch) {
+    st = fai_error_set(err, FAI_ENOMEM, "out of memory");
+    goto cleanup;
+  }
+  /* Devices first, then servers by ascending mean access latency (ties: index). */
+  int no = 0;
+  for (int u = 0; u < si->U; u++) order[no++] = si->N + u;
+  for (int n = 0; n < si->N; n++) key[n] = node_mean_latency(si, n);
+  for (int n = 0; n < si->N; n++) {
+    int k = no;
+    order[no++] = n;
+    while (k > si->U && key[order[k - 1]] > key[n]) {
+      order[k] = order[k - 1];
+      order[--k] = n;
+    }
+  }
+  /* Two passes: the order above, then servers before devices (with K >= 2 a
+   * device slot alone is worthless until its co-activated partners are near,
+   * so the second order often wins); keep the lower latency. */
+  double best = INFINITY;
+  for (int pass = 0; pass < 2; pass++) {
+  memset(xt, 0, (size_t)si->V * L * E);
+  cur_init(si, cur);
+  for (int v = 0; v < si->V; v++) rem[v] = si->node_bytes[v];
+  for (int oi = 0; oi < si->V; oi++) {
+    const int v = order[pass ? (oi + si->U) % si->V : oi];
+    if (c->uoff[v] == c->uoff[v + 1] || rem[v] <= 0) continue;
+    int any = 0;
+    for (int l = 0; l < L; l++) {
+      const int64_t fit = rem[v] / si->expert_bytes[l];
+      cmax[l] = fit < E ? (int)fit : E;
+      layer_table(c, p, cur, xt, v, l, cmax[l], g + (size_t)l * (E + 1), mk + (size_t)l * (E + 1), scratch);
+      any |= cmax[l] > 0;
+      pick[l] = 0;
+    }
+    if (!any) continue;
+    if (!fast) {
+      /* (max,+) convolution over capacity in units of the gcd of sizes
+       * (doubled until ≤ 2^16 units; sizes then round up: still feasible). */
+      int64_t unit = 0;
+      for (int l = 0; l < L; l++) unit = gcd64(unit, si->expert_bytes[l]);
+      int64_t C = rem[v] / unit;
+      while (C > 65536) unit *= 2, C = rem[v] / unit;
+      DP = malloc((size_t)(L + 1) * (C + 1) * sizeof *DP);
+      CH = malloc((size_t)L * (C + 1) * sizeof *CH);
+      if (!DP || !CH) {
+        st = fai_error_set(err, FAI_ENOMEM, "capacity DP of %lld units: out of memory", (long long)C);
+        goto cleanup;
+      }
+      for (int64_t b = 0; b <= C; b++) DP[b] = 0.0;
+      for (int l = 0; l < L; l++) {
+        const int64_t wl = (si->expert_bytes[l] + unit - 1) / unit;
+        const double *gl = g + (size_t)l * (E + 1);
+        double *prev = DP + (size_t)l * (C + 1), *next = prev + (C + 1);
+        int *ch = CH + (size_t)l * (C + 1);
+#pragma omp parallel for schedule(static) num_threads(c->nthreads)
+        for (int64_t b = 0; b <= C; b++) {
+          double bv = prev[b];
+          int bc = 0;
+          for (int k = 1; k <= cmax[l] && (int64_t)k * wl <= b; k++) {
+            const double val = prev[b - (int64_t)k * wl] + gl[k];
+            if (val > bv + 1e-15) bv = val, bc = k;
+          }
+          next[b] = bv;
+          ch[b] = bc;
+        }
+      }
+      int64_t b = C;
+      for (int l = L - 1; l >= 0; l--) {
+        pick[l] = CH[(size_t)l * (C + 1) + b];
+        b -= (int64_t)pick[l] * ((si->expert_bytes[l] + unit - 1) / unit);
+      }
+      free(DP), free(CH);
+      DP = NULL, CH = NULL;
+    } else {
+      /* Value domain: round g_l to multiples of δ = ε·g_max/L; H_l(t) = least
+       * bytes reaching rounded value t, (min,+) convolution; loss ≤ L·δ = ε·g_max ≤ ε·OPT. */
+      double gmax = 0.0;
+      for (int l = 0; l < L; l++) gmax = fmax(gmax, g[(size_t)l * (E + 1) + cmax[l]]);
+      if (!(gmax > 1e-15)) continue;
+      const double delta = p->eps * gmax / L;
+      int64_t Tm = 0;
+      for (int l = 0; l < L; l++) Tm += (int64_t)floor(g[(size_t)l * (E + 1) + cmax[l]] / delta);
+      H = malloc((size_t)(L + 1) * (Tm + 1) * sizeof *H);
+      CH = malloc((size_t)L * (Tm + 1) * sizeof *CH);
+      if (!H || !CH) {
+        st = fai_error_set(err, FAI_ENOMEM, "value DP of %lld levels: out of memory", (long long)Tm);
+        goto cleanup;
+      }
+      for (int64_t t = 0; t <= Tm; t++) H[t] = t ? INT64_MAX : 0;
+      for (int l = 0; l < L; l++) {
+        const double *gl = g + (size_t)l * (E + 1);
+        const int64_t *prev = H + (size_t)l * (Tm + 1);
+        int64_t *next = H + (size_t)(l + 1) * (Tm + 1);
+        int *ch = CH + (size_t)l * (Tm + 1);
+#pragma omp parallel for schedule(static) num_threads(c->nthreads)
+        for (int64_t t = 0; t <= Tm; t++) {
+          int64_t bv = prev[t];
+          int bc = 0;
+          for (int k = 1; k <= cmax[l]; k++) {
+            const int64_t r = (int64_t)floor(gl[k] / delta);
+            if (r > t || prev[t - r] == INT64_MAX) continue;
+            const int64_t val = prev[t - r] + (int64_t)k * si->expert_bytes[l];
+            if (val < bv) bv = val, bc = k;
+          }
+          next[t] = bv;
+          ch[t] = bc;
+        }
+      }
+      int64_t t = Tm;
+      while (t > 0 && H[(size_t)L * (Tm + 1) + t] > rem[v]) t--;
+      for (int l = L - 1; l >= 0; l--) {
+        pick[l] = CH[(size_t)l * (Tm + 1) + t];
+        t -= (int64_t)floor(g[(size_t)l * (E + 1) + pick[l]] / delta);
+      }
+      free(H), free(CH);
+      H = NULL, CH = NULL;
+    }
+    for (int l = 0; l < L; l++)
+      for (uint64_t b = mk[(size_t)l * (E + 1) + pick[l]]; b; b &= b - 1) place(c, xt, rem, cur, v, l, __builtin_ctzll(b));
+  }
+  const double lat = fai_slim_latency(si, xt);
+  if (lat < best - 1e-15) {
+    best = lat;
+    memcpy(x, xt, (size_t)si->V * L * E);
+  }
+  }
+cleanup:
+  free(order), free(key), free(cur), free(rem), free(g), free(mk), free(cmax), free(pick), free(scratch);
+  free(DP), free(CH), free(H), free(xt);
+  return st;
+}
+
+/* --- baselines ---------------------------------------------------------------------------- */
+
+typedef struct { double k; int i; } scored;
+static int cmp_scored(const void *a, const void *b) {
+  const scored *x = a, *y = b;
+  if (x->k != y->k) return x->k > y->k ? -1 : 1;
+  return x->i - y->i;
+}
+
+static fai_status solve_simple(const ctx *c, const fai_slim_params *p, int random, uint8_t *x, fai_error *err) {
+  const fai_slim_instance *si = c->si;
+  const int LE = si->L * si->E;
+  scored *s = malloc((size_t)LE * sizeof *s);
+  if (!s) return fai_error_set(err, FAI_ENOMEM, "out of memory");
+  for (int v = 0; v < si->V; v++) {
+    if (c->uoff[v] == c->uoff[v + 1]) continue;
+    for (int i = 0; i < LE; i++) {
+      double k = 0.0;
+      if (random) k = fai_rng_uniform(p->seed, FAI_STREAM_WORKLOAD, (5ull << 56) | ((uint64_t)v * (uint64_t)LE + (uint64_t)i));
+      else
+        for (int j = c->uoff[v]; j < c->uoff[v + 1]; j++) k += si->w[c->ulist[j]] * c->q[(size_t)c->ulist[j] * LE + i];
+      s[i].k = k;
+      s[i].i = i;
+    }
+    qsort(s, (size_t)LE, sizeof *s, cmp_scored);
+    int64_t rem = si->node_bytes[v];
+    for (int j = 0; j < LE; j++) {
+      const int l = s[j].i / si->E;
+      if (!random && !(s[j].k > 0)) break;
+      if (si->expert_bytes[l] <= rem) {
+        x[(size_t)v * LE + s[j].i] = 1;
+        rem -= si->expert_bytes[l];
+      }
+    }
+  }
+  free(s);
+  return FAI_OK;
+}
+
+/* --- MILP --------------------------------------------------------------------------------- */
+
+fai_status fai_slim_milp_build(const fai_slim_instance *si, glp_prob *lp, fai_error *err) {
+  const int V = si->V, L = si->L, E = si->E;
+  glp_set_prob_name(lp, "slimcaching");
+  glp_set_obj_dir(lp, GLP_MIN);
+  int64_t smax = 1;
+  for (int l = 0; l < L; l++) smax = si->expert_bytes[l] > smax ? si->expert_bytes[l] : smax;
+  const int nx = V * L * E;
+  glp_add_cols(lp, nx);
+  char name[96];
+  for (int v = 0; v < V; v++)
+    for (int l = 0; l < L; l++)
+      for (int e = 0; e < E; e++) {
+        const int j = (int)XI(si, v, l, e) + 1;
+        snprintf(name, sizeof name, "x_%d_%d_%d", v, l, e);
+        glp_set_col_name(lp, j, name);
+        glp_set_col_kind(lp, j, GLP_BV);
+      }
+  /* Capacity rows (sizes in units of the largest expert). */
+  int *ind = malloc((size_t)(V + L * E + 2) * sizeof *ind);
+  double *val = malloc((size_t)(V + L * E + 2) * sizeof *val);
+  int *ycol = malloc((size_t)V * E * sizeof *ycol);
+  if (!ind || !val || !ycol) {
+    free(ind), free(val), free(ycol);
+    return fai_error_set(err, FAI_ENOMEM, "out of memory");
+  }
+  for (int v = 0; v < V; v++) {
+    const int r = glp_add_rows(lp, 1);
+    snprintf(name, sizeof name, "cap_%d", v);
+    glp_set_row_name(lp, r, name);
+    glp_set_row_bnds(lp, r, GLP_UP, 0.0, (double)si->node_bytes[v] / (double)smax);
+    int n = 0;
+    for (int l = 0; l < L; l++)
+      for (int e = 0; e < E; e++) ind[++n] = (int)XI(si, v, l, e) + 1, val[n] = (double)si->expert_bytes[l] / (double)smax;
+    glp_set_mat_row(lp, r, n, ind, val);
+  }
+  for (int u = 0; u < si->U; u++)
+    for (int l = 0; l < L; l++) {
+      const int64_t s0 = si->set_off[(size_t)u * L + l], s1 = si->set_off[(size_t)u * L + l + 1];
+      uint64_t used = 0;
+      for (int64_t q = s0; q < s1; q++) used |= si->set_mask[q];
+      const double far = si->tau_far[(size_t)u * L + l] * 1e3;
+      for (int e = 0; e < E; e++) {
+        for (int v = 0; v < V; v++) ycol[v * E + e] = 0;
+        if (!(used >> e & 1u)) continue;
+        int n = 0;
+        for (int v = 0; v < V; v++) {
+          if (!(TAU(si, u, v, l) * 1e3 < far)) continue;
+          const int j = glp_add_cols(lp, 1);
+          snprintf(name, sizeof name, "y_%d_%d_%d_%d", u, v, l, e);
+          glp_set_col_name(lp, j, name);
+          glp_set_col_bnds(lp, j, GLP_DB, 0.0, 1.0);
+          ycol[v * E + e] = j;
+          const int r = glp_add_rows(lp, 1);
+          snprintf(name, sizeof name, "yx_%d_%d_%d_%d", u, v, l, e);
+          glp_set_row_name(lp, r, name);
+          glp_set_row_bnds(lp, r, GLP_UP, 0.0, 0.0);
+          int i2[3] = {0, j, (int)XI(si, v, l, e) + 1};
+          double v2[3] = {0, 1.0, -1.0};
+          glp_set_mat_row(lp, r, 2, i2, v2);
+          ind[++n] = j, val[n] = 1.0;
+        }
+        if (n > 1) {
+          const int r = glp_add_rows(lp, 1);
+          snprintf(name, sizeof name, "one_%d_%d_%d", u, l, e);
+          glp_set_row_name(lp, r, name);
+          glp_set_row_bnds(lp, r, GLP_UP, 0.0, 1.0);
+          glp_set_mat_row(lp, r, n, ind, val);
+        }
+      }
+      for (int64_t q = s0; q < s1; q++) {
+        const int jt = glp_add_cols(lp, 1);
+        snprintf(name, sizeof name, "T_%d_%d_%lld", u, l, (long long)(q - s0));
+        glp_set_col_name(lp, jt, name);
+        glp_set_col_bnds(lp, jt, GLP_LO, 0.0, 0.0);
+        glp_set_obj_coef(lp, jt, si->w[u] * si->set_prob[q]);
+        for (uint64_t b = si->set_mask[q]; b; b &= b - 1) {
+          const int e = __builtin_ctzll(b);
+          int n = 0;
+          ind[++n] = jt, val[n] = 1.0;
+          for (int v = 0; v < V; v++)
+            if (ycol[v * E + e]) ind[++n] = ycol[v * E + e], val[n] = far - TAU(si, u, v, l) * 1e3;
+          const int r = glp_add_rows(lp, 1);
+          snprintf(name, sizeof name, "lat_%d_%d_%lld_%d", u, l, (long long)(q - s0), e);
+          glp_set_row_name(lp, r, name);
+          glp_set_row_bnds(lp, r, GLP_LO, far, 0.0);
+          glp_set_mat_row(lp, r, n, ind, val);
+        }
+      }
+    }
+  free(ind), free(val), free(ycol);
+  return FAI_OK;
+}
+
+static fai_status solve_milp(const fai_slim_instance *si, const fai_slim_params *p, fai_slim_result *r, fai_error *err) {
+  glp_prob *lp = glp_create_prob();
+  fai_status st = fai_slim_milp_build(si, lp, err);
+  fai_milp_result res;
+  if (st == FAI_OK) st = fai_milp_solve(lp, p->time_limit_s, &res, err);
+  if (st == FAI_OK) {
+    r->outcome = res.outcome;
+    r->bound_s = isfinite(res.bound) ? res.bound * 1e-3 : NAN;
+    if (isfinite(res.objective)) {
+      const int n = si->V * si->L * si->E;
+      for (int j = 0; j < n; j++) r->x[j] = glp_mip_col_val(lp, j + 1) > 0.5;
+    }
+  }
+  glp_delete_prob(lp);
+  return st;
+}
+
+fai_status fai_slim_solve(const fai_slim_instance *si, const fai_slim_params *p, fai_slim_result *out,
+                          fai_error *err) {
+  memset(out, 0, sizeof *out);
+  out->bound_s = NAN;
+  out->outcome = FAI_OUTCOME_COMPLETE;
+  if (p->algo == FAI_SLIM_SGD_FAST && !(p->eps > 0 && p->eps <= 1))
+    return fai_error_set(err, FAI_EINVAL, "eps %g; expected 0 < eps <= 1", p->eps);
+  const size_t n = (size_t)si->V * si->L * si->E;
+  out->x = calloc(n ? n : 1, 1);
+  if (!out->x) return fai_error_set(err, FAI_ENOMEM, "out of memory");
+  const double t0 = omp_get_wtime();
+  ctx c;
+  fai_status st = ctx_init(&c, si, p->threads, err);
+  if (st != FAI_OK) return st;
+  switch (p->algo) {
+    case FAI_SLIM_G1: st = solve_g1(&c, p, 0, out->x, err); break;
+    case FAI_SLIM_G1_MARGINAL: st = solve_g1(&c, p, 1, out->x, err); break;
+    case FAI_SLIM_SGD: st = solve_sgd(&c, p, 0, out->x, err); break;
+    case FAI_SLIM_SGD_FAST: st = solve_sgd(&c, p, 1, out->x, err); break;
+    case FAI_SLIM_POPULAR: st = solve_simple(&c, p, 0, out->x, err); break;
+    case FAI_SLIM_RANDOM: st = solve_simple(&c, p, 1, out->x, err); break;
+    case FAI_SLIM_MILP: st = solve_milp(si, p, out, err); break;
+    default: st = fai_error_set(err, FAI_EINVAL, "unknown algorithm %d", (int)p->algo);
+  }
+  ctx_free(&c);
+  if (st != FAI_OK) {
+    fai_slim_result_free(out);
+    return st;
+  }
+  out->seconds = omp_get_wtime() - t0;
+  uint8_t *zero = calloc(n ? n : 1, 1);
+  if (!zero) return fai_error_set(err, FAI_ENOMEM, "out of memory");
+  out->base_latency_s = fai_slim_latency(si, zero);
+  free(zero);
+  out->latency_s = fai_slim_latency(si, out->x);
+  return FAI_OK;
+}

@@ -1,0 +1,224 @@
+/* SlimCaching: MoE expert placement against exact oracles (GLPK MILP, brute
+ * force) on random small instances with fixed seeds, the sgd-fast (1−ε)
+ * guarantee, storage constraints, determinism and trace errors. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fluidai/json.h"
+#include "fluidai/rng.h"
+#include "fluidai/slimcache.h"
+
+#define N_RANDOM 200
+
+typedef struct rnd {
+  uint64_t seed, n;
+} rnd;
+static double ru(rnd *r) { return fai_rng_uniform(r->seed, FAI_STREAM_TEST, r->n++); }
+static int ri(rnd *r, int lo, int hi) { return lo + (int)(ru(r) * (hi - lo + 1)); }
+
+/* A random instance: N servers, U users (devices hold dev_units), L layers of E
+ * experts, top-K; sizes and capacities in whole MB; latencies in ms. */
+static void make_instance(uint64_t seed, int N, int U, int L, int E, int K, int dev_units, fai_slim_instance *si) {
+  rnd r = {seed, 0};
+  memset(si, 0, sizeof *si);
+  si->N = N, si->U = U, si->L = L, si->E = E, si->K = K, si->V = N + U;
+  si->node_bytes = calloc((size_t)si->V, sizeof(int64_t));
+  si->expert_bytes = calloc((size_t)L, sizeof(int64_t));
+  si->w = calloc((size_t)U, sizeof(double));
+  si->tau = calloc((size_t)U * si->V * L, sizeof(double));
+  si->tau_far = calloc((size_t)U * L, sizeof(double));
+  for (int l = 0; l < L; l++) si->expert_bytes[l] = (int64_t)ri(&r, 1, 3) * 1000000;
+  for (int n = 0; n < N; n++) si->node_bytes[n] = (int64_t)ri(&r, 0, 6) * 1000000;
+  for (int u = 0; u < U; u++) si->node_bytes[N + u] = (int64_t)ri(&r, 0, dev_units) * 1000000;
+  double ws = 0;
+  for (int u = 0; u < U; u++) ws += (si->w[u] = 0.5 + ru(&r));
+  for (int u = 0; u < U; u++) si->w[u] /= ws;
+  for (int u = 0; u < U; u++)
+    for (int l = 0; l < L; l++) {
+      si->tau_far[(size_t)u * L + l] = 0.020 + 0.02 * ru(&r);
+      for (int v = 0; v < si->V; v++) {
+        double t = INFINITY;
+        if (v < N && ru(&r) < 0.75) t = 0.001 + 0.009 * ru(&r);
+        if (v == N + u) t = 0.0005 + 0.0045 * ru(&r);
+        si->tau[((size_t)u * si->V + v) * L + l] = t;
+      }
+    }
+  fai_slim_trace tr;
+  fai_error err;
+  cr_assert_eq(fai_slim_trace_synth(U, L, E, K, 12, 1.0, ri(&r, 1, 2), seed, &tr, &err), FAI_OK, "%s", err.msg);
+  cr_assert_eq(fai__slim_set_trace(si, &tr, &err), FAI_OK, "%s", err.msg);
+  fai_slim_trace_free(&tr);
+}
+
+static double brute_force(const fai_slim_instance *si) {
+  const int n = si->V * si->L * si->E;
+  uint8_t x[32];
+  double best = INFINITY;
+  for (uint32_t m = 0; m < (1u << n); m++) {
+    for (int j = 0; j < n; j++) x[j] = (uint8_t)(m >> j & 1u);
+    if (fai_slim_storage_check(si, x) >= 0) continue;
+    best = fmin(best, fai_slim_latency(si, x));
+  }
+  return best;
+}
+
+static void solve(const fai_slim_instance *si, fai_slim_algo a, int threads, fai_slim_result *r) {
+  fai_slim_params p;
+  fai_slim_params_init(&p);
+  p.algo = a;
+  p.threads = threads;
+  fai_error err;
+  fai_error_clear(&err);
+  cr_assert_eq(fai_slim_solve(si, &p, r, &err), FAI_OK, "%s: %s", fai_slim_algo_name(a), err.msg);
+}
+
+Test(slimcache, milp_equals_brute_force_on_random_instances, .timeout = 60) {
+  fai_glpk_route_output();
+  for (int it = 0; it < N_RANDOM; it++) {
+    fai_slim_instance si;
+    const int N = 1 + it % 2, U = 1 + (it / 2) % 2, E = 3 + (it / 4) % 2, K = 1 + (it / 8) % 2;
+    const int L = (N + U) * E * 2 <= 12 ? 2 : 1;
+    make_instance(1000 + (uint64_t)it, N, U, L, E, K > E ? E : K, 3, &si);
+    fai_slim_result r;
+    solve(&si, FAI_SLIM_MILP, 1, &r);
+    cr_assert_eq(r.outcome, FAI_OUTCOME_OPTIMAL);
+    cr_assert_eq(fai_slim_storage_check(&si, r.x), -1);
+    const double bf = brute_force(&si);
+    cr_assert(fabs(r.latency_s - bf) <= 1e-9, "instance %d: milp %.12g, brute force %.12g", it, r.latency_s, bf);
+    fai_slim_result_free(&r);
+    fai_slim_instance_free(&si);
+  }
+}
+
+Test(slimcache, heuristics_never_beat_milp_keep_storage_and_mean_ratio_at_least_0_9, .timeout = 120) {
+  fai_glpk_route_output();
+  const fai_slim_algo algos[] = {FAI_SLIM_G1, FAI_SLIM_SGD, FAI_SLIM_SGD_FAST, FAI_SLIM_G1_MARGINAL,
+                                 FAI_SLIM_POPULAR, FAI_SLIM_RANDOM};
+  double ratio[6] = {0};
+  int counted = 0;
+  for (int it = 0; it < N_RANDOM; it++) {
+    rnd rr = {77 + (uint64_t)it, 0};
+    const int E = ri(&rr, 3, 5), K = ri(&rr, 1, 2);
+    fai_slim_instance si;
+    make_instance(5000 + (uint64_t)it, ri(&rr, 1, 2), ri(&rr, 1, 3), ri(&rr, 1, 2), E, K, 2, &si);
+    fai_slim_result opt;
+    solve(&si, FAI_SLIM_MILP, 1, &opt);
+    cr_assert_eq(opt.outcome, FAI_OUTCOME_OPTIMAL);
+    const double gopt = opt.base_latency_s - opt.latency_s;
+    for (int a = 0; a < 6; a++) {
+      fai_slim_result r;
+      solve(&si, algos[a], 1, &r);
+      cr_assert_eq(fai_slim_storage_check(&si, r.x), -1, "%s exceeds a node's storage", fai_slim_algo_name(algos[a]));
+      cr_assert(r.latency_s >= opt.latency_s - 1e-9, "instance %d: %s latency %.12g below the MILP optimum %.12g",
+                it, fai_slim_algo_name(algos[a]), r.latency_s, opt.latency_s);
+      ratio[a] += gopt > 1e-12 ? (r.base_latency_s - r.latency_s) / gopt : 1.0;
+      fai_slim_result_free(&r);
+    }
+    counted++;
+    fai_slim_result_free(&opt);
+    fai_slim_instance_free(&si);
+  }
+  for (int a = 0; a < 6; a++) {
+    ratio[a] /= counted;
+    cr_log_info("slim %s: mean gain ratio to the MILP %.4f over %d instances", fai_slim_algo_name(algos[a]), ratio[a], counted);
+  }
+  for (int a = 0; a < 3; a++)
+    cr_expect(ratio[a] >= 0.9, "%s: mean ratio to the MILP %.4f < 0.9", fai_slim_algo_name(algos[a]), ratio[a]);
+}
+
+Test(slimcache, sgd_fast_is_within_eps_of_sgd_on_one_node, .timeout = 60) {
+  const double eps[] = {0.5, 0.2, 0.05};
+  for (int it = 0; it < N_RANDOM; it++) {
+    rnd rr = {900 + (uint64_t)it, 0};
+    fai_slim_instance si;
+    make_instance(7000 + (uint64_t)it, 1, ri(&rr, 1, 4), ri(&rr, 1, 4), ri(&rr, 3, 8), ri(&rr, 1, 3), 0, &si);
+    si.node_bytes[0] = (int64_t)ri(&rr, 1, 12) * 1000000;
+    for (int u = 0; u < si.U; u++) si.tau[((size_t)u * si.V + 0) * si.L] = fmin(si.tau[((size_t)u * si.V) * si.L], 0.005);
+    fai_slim_result ex, fa;
+    solve(&si, FAI_SLIM_SGD, 1, &ex);
+    fai_slim_params p;
+    fai_slim_params_init(&p);
+    p.algo = FAI_SLIM_SGD_FAST;
+    p.eps = eps[it % 3];
+    fai_error err;
+    cr_assert_eq(fai_slim_solve(&si, &p, &fa, &err), FAI_OK, "%s", err.msg);
+    const double ge = ex.base_latency_s - ex.latency_s, gf = fa.base_latency_s - fa.latency_s;
+    cr_assert_eq(fai_slim_storage_check(&si, fa.x), -1);
+    cr_assert(gf >= (1 - p.eps) * ge - 1e-12, "instance %d eps %g: sgd-fast gain %.12g < (1-eps) x sgd gain %.12g",
+              it, p.eps, gf, ge);
+    fai_slim_result_free(&ex);
+    fai_slim_result_free(&fa);
+    fai_slim_instance_free(&si);
+  }
+}
+
+Test(slimcache, same_plan_bytes_for_one_and_two_threads) {
+  const fai_slim_algo algos[] = {FAI_SLIM_G1, FAI_SLIM_SGD, FAI_SLIM_SGD_FAST, FAI_SLIM_G1_MARGINAL,
+                                 FAI_SLIM_POPULAR, FAI_SLIM_RANDOM};
+  for (int it = 0; it < 20; it++) {
+    fai_slim_instance si;
+    make_instance(300 + (uint64_t)it, 3, 4, 3, 8, 2, 4, &si);
+    for (int a = 0; a < 6; a++) {
+      char *txt[2];
+      for (int t = 0; t < 2; t++) {
+        fai_slim_result r;
+        solve(&si, algos[a], t + 1, &r);
+        fai_slim_params p;
+        fai_slim_params_init(&p);
+        p.algo = algos[a];
+        fai_plan plan = {NULL, NULL};
+        fai_error err;
+        cr_assert_eq(fai_slim_plan(&si, &p, &r, &plan, &err), FAI_OK);
+        txt[t] = fai_json_dumps(plan.doc);
+        fai_plan_free(&plan);
+        fai_slim_result_free(&r);
+      }
+      cr_assert_str_eq(txt[0], txt[1], "%s differs between 1 and 2 threads", fai_slim_algo_name(algos[a]));
+      free(txt[0]);
+      free(txt[1]);
+    }
+    fai_slim_instance_free(&si);
+  }
+}
+
+Test(slimcache, synthetic_trace_is_deterministic_with_distinct_experts) {
+  fai_slim_trace a, b;
+  fai_error err;
+  cr_assert_eq(fai_slim_trace_synth(3, 4, 8, 3, 50, 1.0, 2, 9, &a, &err), FAI_OK);
+  cr_assert_eq(fai_slim_trace_synth(3, 4, 8, 3, 50, 1.0, 2, 9, &b, &err), FAI_OK);
+  cr_assert_eq(a.n, 3 * 4 * 50);
+  cr_assert_eq(memcmp(a.experts, b.experts, (size_t)a.n * 3 * sizeof(int)), 0);
+  for (int64_t r = 0; r < a.n; r++) {
+    const int *e = a.experts + r * 3;
+    cr_assert(e[0] >= 0 && e[0] < 8 && e[1] >= 0 && e[1] < 8 && e[2] >= 0 && e[2] < 8);
+    cr_assert(e[0] != e[1] && e[0] != e[2] && e[1] != e[2]);
+  }
+  fai_slim_trace_free(&a);
+  fai_slim_trace_free(&b);
+}
+
+Test(slimcache, trace_errors_name_file_and_line) {
+  char path[] = "/tmp/slimtraceXXXXXX";
+  const int fd = mkstemp(path);
+  cr_assert(fd >= 0);
+  FILE *f = fdopen(fd, "w");
+  fputs("# user layer e1 e2\n0 0 1 2\n1 1 0 3\n0 1 2 9\n", f);
+  fclose(f);
+  fai_slim_trace tr;
+  fai_error err;
+  fai_error_clear(&err);
+  cr_assert_eq(fai_slim_trace_load(path, 2, 2, 4, 2, &tr, &err), FAI_EINVAL);
+  cr_assert_eq(err.line, 4);
+  cr_assert(strstr(err.msg, "expert index 9 out of range"), "%s", err.msg);
+  fai_error_clear(&err);
+  cr_assert_eq(fai_slim_trace_load(path, 2, 2, 4, 3, &tr, &err), FAI_EINVAL);
+  cr_assert_eq(err.line, 2);
+  fai_error_clear(&err);
+  cr_assert_eq(fai_slim_trace_load(path, 2, 2, 10, 2, &tr, &err), FAI_OK);
+  cr_assert_eq(tr.n, 3);
+  fai_slim_trace_free(&tr);
+  remove(path);
+}
