@@ -24,7 +24,11 @@ static const char *const MBA_HELP =
     "                         its most accurate model), exhaustive (small instances)\n"
     "  --pc closed|nlopt      power control: Lambert-W closed form (default) or NLopt\n"
     "  --cost latency|bits    parameter-selection cost: optimal latency (default) or\n"
-    "                         the bits broadcast (pure reuse)\n\n"
+    "                         the bits broadcast (pure reuse)\n"
+    "  --export-milp FILE     also write the MILP of parameter selection for the bits\n"
+    "                         cost (.lp CPLEX LP, .mps MPS): one candidate per device,\n"
+    "                         y_j >= x_{k,i} for the blocks j of model i, min sum D_j y_j\n"
+    "                         (the latency with power control is nonlinear)\n\n"
     "Gen options:\n"
     "  --devices K            devices (10)\n"
     "  --distance MIN,MAX     device distances in metres, uniform (50,300)\n"
@@ -48,7 +52,8 @@ enum {
   OPT_BW,
   OPT_BACKBONES,
   OPT_FINETUNED,
-  OPT_LAYERS
+  OPT_LAYERS,
+  OPT_EXPORT
 };
 
 static int common_or_usage(int opt, cli_common *cc) {
@@ -182,7 +187,9 @@ int cmd_cache_mba(int argc, char **argv) {
                                             {"ps", required_argument, 0, OPT_PS},
                                             {"pc", required_argument, 0, OPT_PC},
                                             {"cost", required_argument, 0, OPT_COST},
+                                            {"export-milp", required_argument, 0, OPT_EXPORT},
                                             {0, 0, 0, 0}};
+  const char *export_path = NULL;
   cli_common cc;
   cli_common_init(&cc);
   fai_mba_params mp;
@@ -196,7 +203,7 @@ int cmd_cache_mba(int argc, char **argv) {
       case OPT_PS:
         if (fai_mba_ps_parse(optarg, &mp.ps)) {
           fprintf(stderr, "fluidai cache mba: error: --ps: \"%s\"; expected tree, greedy, unicast, "
-                          "no-ps or exhaustive\n", optarg);
+                          "no-ps, exhaustive or milp\n", optarg);
           return FAI_EXIT_INPUT;
         }
         break;
@@ -208,6 +215,7 @@ int cmd_cache_mba(int argc, char **argv) {
           return FAI_EXIT_INPUT;
         }
         break;
+      case OPT_EXPORT: export_path = optarg; break;
       case OPT_COST:
         if (!strcmp(optarg, "latency")) mp.cost = FAI_MBA_COST_LATENCY;
         else if (!strcmp(optarg, "bits")) mp.cost = FAI_MBA_COST_BITS;
@@ -228,7 +236,16 @@ int cmd_cache_mba(int argc, char **argv) {
     return FAI_EXIT_USAGE;
   }
   const char *path = argv[optind];
+  if (export_path) {
+    const size_t n = strlen(export_path);
+    if (!((n > 3 && !strcmp(export_path + n - 3, ".lp")) || (n > 4 && !strcmp(export_path + n - 4, ".mps")))) {
+      fprintf(stderr, "fluidai cache mba: error: --export-milp: \"%s\"; expected a .lp or .mps file name\n",
+              export_path);
+      return FAI_EXIT_USAGE;
+    }
+  }
   mp.threads = cc.threads;
+  mp.time_limit_s = cc.time_limit_s;
   fai_error err;
   fai_error_clear(&err);
   fai_mba_instance inst;
@@ -239,6 +256,14 @@ int cmd_cache_mba(int argc, char **argv) {
   int code = FAI_EXIT_OK;
   fai_status st = fai_mba_instance_load_file(path, &inst, &err);
   if (st != FAI_OK) goto fail;
+  if (export_path) {
+    glp_prob *lp = glp_create_prob();
+    st = fai_mba_milp_build(&inst, lp, &err);
+    if (st == FAI_OK) st = fai_milp_export(lp, export_path, &err);
+    glp_delete_prob(lp);
+    if (st != FAI_OK) goto fail;
+  }
+  fai_glpk_route_output();
   if ((st = fai_mba_solve(&inst, &mp, &sol, &err)) != FAI_OK) goto fail;
   if ((st = fai_mba_plan(&inst, &mp, &sol, &plan, &err)) != FAI_OK) goto fail;
   if ((st = fai_plan_add_input_file(&plan, "instance", path, &err)) != FAI_OK) goto fail;

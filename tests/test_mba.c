@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fluidai/json.h"
 #include "fluidai/mba.h"
@@ -348,4 +349,58 @@ Test(mba, bad_input_names_the_json_path) {
   snprintf(buf, sizeof buf, "{\"format\": \"fluidai-mba-instance\", " LIB ", \"radio\": {\"energy_j\": -1}, "
            "\"devices\": [{\"task\": \"t\", \"accuracy\": 0.5, \"distance_m\": 100}]}", "10");
   expect_error(buf, "$.radio.energy_j");
+}
+
+/* --- MILP of the bits cost --------------------------------------------------------------------- */
+
+/* The bits MILP's optimum is exhaustive search's minimum bits; --ps milp's
+ * assignment attains it; the model written as CPLEX LP or free MPS reads
+ * back (alternately) to the same optimum. */
+Test(mba, bits_milp_equals_exhaustive_minimum_and_its_export_reads_back, .timeout = 120) {
+  fai_glpk_route_output();
+  char path[2][64];
+  snprintf(path[0], sizeof path[0], "/tmp/fai-test-mba-%ld.lp", (long)getpid());
+  snprintf(path[1], sizeof path[1], "/tmp/fai-test-mba-%ld.mps", (long)getpid());
+  for (int s = 0; s < N_RANDOM; s++) {
+    fai_mba_instance inst;
+    make_instance(7000 + (uint64_t)s, 200, &inst);
+    fai_mba_params p;
+    fai_mba_params_init(&p);
+    p.cost = FAI_MBA_COST_BITS;
+    p.ps = FAI_MBA_PS_EXHAUSTIVE;
+    fai_mba_solution ex, mi;
+    fai_error err;
+    cr_assert_eq(fai_mba_solve(&inst, &p, &ex, &err), FAI_OK, "%s", err.msg);
+    p.ps = FAI_MBA_PS_MILP;
+    p.cost = FAI_MBA_COST_LATENCY; /* ignored by the MILP: it always minimises the bits */
+    cr_assert_eq(fai_mba_solve(&inst, &p, &mi, &err), FAI_OK, "%s", err.msg);
+    const double ce = fai_mba_assignment_cost(&inst, FAI_MBA_COST_BITS, ex.model);
+    const double cm = fai_mba_assignment_cost(&inst, FAI_MBA_COST_BITS, mi.model);
+    cr_assert(ce == cm, "instance %d: MILP %.17g bits, exhaustive %.17g", s, cm, ce);
+    cr_assert_eq(mi.ps_cost, ce, "instance %d: ps_cost %.17g", s, mi.ps_cost);
+    cr_assert_eq(mi.outcome == FAI_OUTCOME_OPTIMAL || mi.outcome == FAI_OUTCOME_INFEASIBLE, 1);
+    for (int k = 0; k < inst.K; k++)
+      cr_assert(inst.lib.accuracy[mi.model[k]] >= inst.accuracy[k] &&
+                inst.lib.model_task[mi.model[k]] == inst.task[k]);
+
+    glp_prob *lp = glp_create_prob();
+    cr_assert_eq(fai_mba_milp_build(&inst, lp, &err), FAI_OK, "%s", err.msg);
+    const char *f = path[s % 2];
+    cr_assert_eq(fai_milp_export(lp, f, &err), FAI_OK, "%s", err.msg);
+    glp_delete_prob(lp);
+    glp_prob *back = glp_create_prob();
+    const int rc = s % 2 == 0 ? glp_read_lp(back, NULL, f) : glp_read_mps(back, GLP_MPS_FILE, NULL, f);
+    cr_assert_eq(rc, 0, "instance %d: %s does not read back", s, f);
+    fai_milp_result r;
+    cr_assert_eq(fai_milp_solve(back, 0, &r, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(r.outcome, FAI_OUTCOME_OPTIMAL);
+    cr_assert(fabs(r.objective - ce) <= 1e-9 * ce, "instance %d: %s optimum %.17g, exhaustive %.17g", s,
+              f, r.objective, ce);
+    glp_delete_prob(back);
+    fai_mba_solution_free(&ex);
+    fai_mba_solution_free(&mi);
+    fai_mba_instance_free(&inst);
+  }
+  unlink(path[0]);
+  unlink(path[1]);
 }

@@ -147,7 +147,8 @@ typedef enum fai_mba_ps {
   FAI_MBA_PS_TREE = 1,      /* depth-first branch-and-bound, exact */
   FAI_MBA_PS_UNICAST = 2,   /* baseline: smallest candidate each, sent to each device separately */
   FAI_MBA_PS_NOPS = 3,      /* baseline: broadcast, each device its most accurate candidate */
-  FAI_MBA_PS_EXHAUSTIVE = 4 /* every combination (tests; refuses > 1e7 combinations) */
+  FAI_MBA_PS_EXHAUSTIVE = 4, /* every combination (tests; refuses > 1e7 combinations) */
+  FAI_MBA_PS_MILP = 5       /* GLPK on fai_mba_milp_build: exact for the bits cost only */
 } fai_mba_ps;
 const char *fai_mba_ps_name(fai_mba_ps p);
 int fai_mba_ps_parse(const char *s, fai_mba_ps *out); /* 0 ok */
@@ -162,6 +163,7 @@ typedef struct fai_mba_params {
   fai_mba_pc pc;            /* (CLOSED) */
   fai_mba_cost cost;        /* (LATENCY) */
   int threads;              /* recorded only: the solvers are sequential, hence deterministic */
+  double time_limit_s;      /* milp: GLPK time limit (s, <= 0 none) */
 } fai_mba_params;
 void fai_mba_params_init(fai_mba_params *p);
 
@@ -189,6 +191,17 @@ typedef struct fai_mba_solution {
 void fai_mba_solution_free(fai_mba_solution *s);
 fai_status fai_mba_solve(const fai_mba_instance *inst, const fai_mba_params *p,
                          fai_mba_solution *out, fai_error *err);
+/* The MILP of parameter selection under the bits cost (the part of MBA that
+ * is linear; the latency with power control is not, so this model is the
+ * bits-cost proxy, not the latency objective):
+ *   binaries x_{k,a} (device k takes its a-th candidate, inst->cand order,
+ *   columns "x_k_a") and y_j (block j is broadcast, columns "y_j", only
+ *   blocks of positive size some candidate holds);
+ *   min Σ_j 8·bytes_j·y_j  s.t.  Σ_a x_{k,a} = 1 (row "one_k"),
+ *   x_{k,a} − y_j <= 0 for every block j of candidate a (row "use_k_a_j").
+ * Its optimum equals the minimum of fai_mba_assignment_cost(…, BITS, ·).
+ * Columns: x first (device-major), then y; fills an empty lp. */
+fai_status fai_mba_milp_build(const fai_mba_instance *inst, glp_prob *lp, fai_error *err);
 /* PS cost of an assignment model[K] (latency by the closed form, or bits). */
 double fai_mba_assignment_cost(const fai_mba_instance *inst, fai_mba_cost cost, const int *model);
 /* Plan: inputs, decisions (per device its model; the schedule with block,

@@ -1,6 +1,6 @@
 /* MBA parameter selection (PAPERS §5.3): the reuse-first greedy, the exact
  * depth-first branch-and-bound, the unicast and no-PS baselines, exhaustive
- * search (tests), the schedule and the plan.
+ * search (tests), the MILP of the bits cost, the schedule and the plan.
  *
  * A partial broadcast set is an array gam[J]: 0 for a block not sent, else
  * the smallest gain among its receivers.  The PS cost of a set is the optimal
@@ -8,12 +8,13 @@
  * the receivers, which makes the tree search's bound valid. */
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fluidai/mba.h"
 
-static const char *const PS_NAMES[] = {"greedy", "tree", "unicast", "no-ps", "exhaustive"};
+static const char *const PS_NAMES[] = {"greedy", "tree", "unicast", "no-ps", "exhaustive", "milp"};
 
 const char *fai_mba_ps_name(fai_mba_ps p) {
   return (unsigned)p < sizeof PS_NAMES / sizeof *PS_NAMES ? PS_NAMES[p] : "?";
@@ -340,6 +341,112 @@ static fai_status exhaustive(ctx *c, int *model, int64_t *nodes, fai_error *err)
   return FAI_OK;
 }
 
+/* --- MILP (bits cost) ------------------------------------------------------------------------ */
+
+fai_status fai_mba_milp_build(const fai_mba_instance *inst, glp_prob *lp, fai_error *err) {
+  const fai_library *lib = &inst->lib;
+  const int K = inst->K, J = lib->n_blocks;
+  const int nx = inst->cand_off[K];
+  int *ycol = calloc((size_t)J + 1, sizeof *ycol); /* block → column of y_j, 0: none */
+  if (!ycol) return fai_error_set(err, FAI_ENOMEM, "out of memory");
+  char name[96];
+  glp_set_prob_name(lp, "mba_bits");
+  glp_set_obj_name(lp, "bits");
+  glp_set_obj_dir(lp, GLP_MIN);
+  if (nx > 0) glp_add_cols(lp, nx);
+  for (int k = 0; k < K; k++)
+    for (int q = inst->cand_off[k]; q < inst->cand_off[k + 1]; q++) {
+      snprintf(name, sizeof name, "x_%d_%d", k, q - inst->cand_off[k]);
+      glp_set_col_name(lp, q + 1, name);
+      glp_set_col_kind(lp, q + 1, GLP_BV);
+    }
+  for (int q = 0; q < nx; q++) {
+    const int i = inst->cand[q];
+    for (int b = lib->model_off[i]; b < lib->model_off[i + 1]; b++) {
+      const int j = lib->model_blocks[b];
+      if (lib->block_bytes[j] <= 0 || ycol[j]) continue;
+      ycol[j] = -1;
+    }
+  }
+  for (int j = 0; j < J; j++) { /* y columns in block order, so the model does not depend on candidate order */
+    if (!ycol[j]) continue;
+    ycol[j] = glp_add_cols(lp, 1);
+    snprintf(name, sizeof name, "y_%d", j);
+    glp_set_col_name(lp, ycol[j], name);
+    glp_set_col_kind(lp, ycol[j], GLP_BV);
+    glp_set_obj_coef(lp, ycol[j], 8.0 * (double)lib->block_bytes[j]);
+  }
+  int ind[3];
+  double val[3];
+  for (int k = 0; k < K; k++) {
+    const int n = inst->cand_off[k + 1] - inst->cand_off[k];
+    if (n < 1) {
+      free(ycol);
+      return fai_error_set(err, FAI_EINVAL, "$.devices[%d]: no candidate model", k);
+    }
+    const int r = glp_add_rows(lp, 1);
+    snprintf(name, sizeof name, "one_%d", k);
+    glp_set_row_name(lp, r, name);
+    glp_set_row_bnds(lp, r, GLP_FX, 1.0, 1.0);
+    int *ia = malloc(((size_t)n + 1) * sizeof *ia);
+    double *va = malloc(((size_t)n + 1) * sizeof *va);
+    if (!ia || !va) {
+      free(ia), free(va), free(ycol);
+      return fai_error_set(err, FAI_ENOMEM, "out of memory");
+    }
+    for (int a = 0; a < n; a++) ia[a + 1] = inst->cand_off[k] + a + 1, va[a + 1] = 1.0;
+    glp_set_mat_row(lp, r, n, ia, va);
+    free(ia), free(va);
+    for (int q = inst->cand_off[k]; q < inst->cand_off[k + 1]; q++) {
+      const int i = inst->cand[q];
+      for (int b = lib->model_off[i]; b < lib->model_off[i + 1]; b++) {
+        const int j = lib->model_blocks[b];
+        if (!ycol[j]) continue;
+        const int rr = glp_add_rows(lp, 1);
+        snprintf(name, sizeof name, "use_%d_%d_%d", k, q - inst->cand_off[k], j);
+        glp_set_row_name(lp, rr, name);
+        glp_set_row_bnds(lp, rr, GLP_UP, 0.0, 0.0);
+        ind[1] = q + 1, val[1] = 1.0;
+        ind[2] = ycol[j], val[2] = -1.0;
+        glp_set_mat_row(lp, rr, 2, ind, val);
+      }
+    }
+  }
+  free(ycol);
+  return FAI_OK;
+}
+
+/* Parameter selection by the MILP; the assignment is what GLPK's incumbent picks. */
+static fai_status milp_select(const fai_mba_instance *inst, double time_limit_s, int *model,
+                              fai_outcome *outcome, fai_error *err) {
+  glp_prob *lp = glp_create_prob();
+  fai_milp_result res;
+  fai_status st = fai_mba_milp_build(inst, lp, err);
+  if (st == FAI_OK) st = fai_milp_solve(lp, time_limit_s, &res, err);
+  if (st != FAI_OK) goto cleanup;
+  if (res.outcome == FAI_OUTCOME_INTERRUPTED) {
+    st = fai_error_set(err, FAI_EINTR, "MILP interrupted");
+    goto cleanup;
+  }
+  if (!isfinite(res.objective)) {
+    st = fai_error_set(err, FAI_EINVAL, "MILP: no assignment found (%s)", fai_outcome_name(res.outcome));
+    goto cleanup;
+  }
+  for (int k = 0; k < inst->K; k++) {
+    model[k] = -1;
+    for (int q = inst->cand_off[k]; q < inst->cand_off[k + 1] && model[k] < 0; q++)
+      if (glp_mip_col_val(lp, q + 1) > 0.5) model[k] = inst->cand[q];
+    if (model[k] < 0) {
+      st = fai_error_set(err, FAI_EINVAL, "MILP: device %d has no model in the incumbent", k);
+      goto cleanup;
+    }
+  }
+  *outcome = res.outcome == FAI_OUTCOME_OPTIMAL ? FAI_OUTCOME_OPTIMAL : FAI_OUTCOME_FEASIBLE;
+cleanup:
+  glp_delete_prob(lp);
+  return st;
+}
+
 /* --- schedule -------------------------------------------------------------------------------- */
 
 /* Transmissions of an assignment: per block (ascending) one broadcast, or for
@@ -451,6 +558,10 @@ fai_status fai_mba_solve(const fai_mba_instance *inst, const fai_mba_params *p,
       if (st != FAI_OK) goto cleanup;
       out->outcome = FAI_OUTCOME_OPTIMAL;
       break;
+    case FAI_MBA_PS_MILP: /* optimal for the bits of the broadcast set, whatever p->cost says */
+      st = milp_select(inst, p->time_limit_s, out->model, &out->outcome, err);
+      if (st != FAI_OK) goto cleanup;
+      break;
   }
   st = build_schedule(inst, p->ps == FAI_MBA_PS_UNICAST, out, err);
   if (st != FAI_OK) goto cleanup;
@@ -476,7 +587,7 @@ fai_status fai_mba_solve(const fai_mba_instance *inst, const fai_mba_params *p,
     out->tx[i].power_w = pw[i];
     out->tx[i].duration_s = ts[i];
   }
-  out->ps_cost = p->cost == FAI_MBA_COST_BITS ? bits : out->pc.latency_s;
+  out->ps_cost = p->cost == FAI_MBA_COST_BITS || p->ps == FAI_MBA_PS_MILP ? bits : out->pc.latency_s;
   if (!out->pc.feasible) out->outcome = FAI_OUTCOME_INFEASIBLE;
 cleanup:
   if (cand)
@@ -507,7 +618,7 @@ fai_status fai_mba_plan(const fai_mba_instance *inst, const fai_mba_params *p,
   static const char *const PC[] = {"closed", "nlopt"};
   static const char *const COST[] = {"latency", "bits"};
   json_t *params = json_pack("{s:s, s:s, s:s}", "ps", fai_mba_ps_name(p->ps), "pc", PC[p->pc],
-                             "cost", COST[p->cost]);
+                             "cost", p->ps == FAI_MBA_PS_MILP ? "bits" : COST[p->cost]);
   json_t *radio = json_pack("{s:f, s:f}", "bandwidth_hz", inst->bandwidth_hz, "noise_dbm_hz",
                             10 * log10(inst->noise_w_hz) + 30);
   if (isfinite(inst->energy_j)) json_object_set_new(radio, "energy_j", json_real(inst->energy_j));
