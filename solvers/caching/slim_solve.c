@@ -339,13 +339,18 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
     const int v = order[pass ? (oi + si->U) % si->V : oi];
     if (c->uoff[v] == c->uoff[v + 1] || rem[v] <= 0) continue;
     int any = 0;
+    /* Greedy tables (E above exact_max_experts) are independent per layer and
+     * read only shared state, so the layers run in parallel, each writing its
+     * own slice; the exact tables parallelise inside and share `scratch`. */
+    const int par_layers = E > p->exact_max_experts;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(c->nthreads) if (par_layers)
     for (int l = 0; l < L; l++) {
       const int64_t fit = rem[v] / si->expert_bytes[l];
       cmax[l] = fit < E ? (int)fit : E;
       layer_table(c, p, cur, xt, v, l, cmax[l], g + (size_t)l * (E + 1), mk + (size_t)l * (E + 1), scratch);
-      any |= cmax[l] > 0;
       pick[l] = 0;
     }
+    for (int l = 0; l < L; l++) any |= cmax[l] > 0;
     if (!any) continue;
     if (!fast) {
       /* (max,+) convolution over capacity in units of the gcd of sizes
