@@ -83,6 +83,11 @@ void fai_library_block_users(const fai_library *lib, int *users);
  * instance): paths and locations in errors are those of `v`. */
 fai_status fai_library_from_jv(const fai_jv *v, fai_library *out, fai_error *err);
 fai_status fai_library_load_file(const char *path, fai_library *out, fai_error *err);
+/* The "library" member of an instance document: an inline library or a file
+ * name (relative names are taken from base_dir, which ends in '/' or is "").
+ * A missing member is FAI_EINVAL at the object's location. */
+fai_status fai_library_from_member(const fai_jv *obj, const char *base_dir, fai_library *out,
+                                   fai_error *err);
 fai_status fai_library_load_string(const char *text, const char *name, fai_library *out,
                                    fai_error *err);
 /* Cross-checks on a library built in memory (generators, callers): ids

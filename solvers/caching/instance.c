@@ -766,18 +766,7 @@ static fai_status load_doc(const fai_json_doc *doc, const char *base_dir, const 
   inst->seed = (uint64_t)seed;
 
   /* Library: inline or a file relative to this one. */
-  if (!fai_jv_member(&root, "library", &lv)) {
-    st = fai_jv_error(&root, FAI_EINVAL, err, "missing \"library\" (a file name or an inline library)");
-    goto cleanup;
-  }
-  if (json_is_string(lv.v)) {
-    char path[2 * FAI_ERROR_FILE_MAX];
-    const char *f = json_string_value(lv.v);
-    snprintf(path, sizeof path, "%s%s", f[0] == '/' ? "" : base_dir, f);
-    FAI_TRY(fai_library_load_file(path, &inst->lib, err));
-  } else {
-    FAI_TRY(fai_library_from_jv(&lv, &inst->lib, err));
-  }
+  FAI_TRY(fai_library_from_member(&root, base_dir, &inst->lib, err));
   inst->I = inst->lib.n_models;
   if (inst->I < 1) {
     st = fai_jv_error(&lv, FAI_EINVAL, err, "the library has no models to cache");

@@ -668,3 +668,16 @@ fai_status fai_library_set_moe(fai_library *lib, int layers, int experts, int to
   lib->moe.hidden_bytes = hidden_bytes;
   return FAI_OK;
 }
+
+fai_status fai_library_from_member(const fai_jv *obj, const char *base_dir, fai_library *out,
+                                   fai_error *err) {
+  fai_jv lv;
+  if (!fai_jv_member(obj, "library", &lv))
+    return fai_jv_error(obj, FAI_EINVAL, err,
+                        "missing \"library\" (a file name or an inline library)");
+  if (!json_is_string(lv.v)) return fai_library_from_jv(&lv, out, err);
+  char path[2 * FAI_ERROR_FILE_MAX];
+  const char *f = json_string_value(lv.v);
+  snprintf(path, sizeof path, "%s%s", f[0] == '/' ? "" : base_dir, f);
+  return fai_library_load_file(path, out, err);
+}

@@ -112,7 +112,7 @@ static fai_status load_doc(const fai_json_doc *doc, const char *base_dir, fai_mb
   static const char *const rkeys[] = {"bandwidth_hz", "noise_dbm_hz", "energy_j", "max_power_w", NULL};
   static const char *const dkeys[] = {"id", "task", "accuracy", "distance_m", "gain_db", NULL};
   fai_status st;
-  fai_jv root = fai_jv_root(doc), lv, rv, dv, x;
+  fai_jv root = fai_jv_root(doc), rv, dv, x;
   const char *s;
   long long ver, seed;
   double v;
@@ -129,18 +129,7 @@ static fai_status load_doc(const fai_json_doc *doc, const char *base_dir, fai_mb
   FAI_TRY(fai_jv_int(&root, "seed", 0, 1, 0, INT64_MAX, &seed, err));
   inst->seed = (uint64_t)seed;
 
-  if (!fai_jv_member(&root, "library", &lv)) {
-    st = fai_jv_error(&root, FAI_EINVAL, err, "missing \"library\" (a file name or an inline library)");
-    goto cleanup;
-  }
-  if (json_is_string(lv.v)) {
-    char path[2 * FAI_ERROR_FILE_MAX];
-    const char *f = json_string_value(lv.v);
-    snprintf(path, sizeof path, "%s%s", f[0] == '/' ? "" : base_dir, f);
-    FAI_TRY(fai_library_load_file(path, &inst->lib, err));
-  } else {
-    FAI_TRY(fai_library_from_jv(&lv, &inst->lib, err));
-  }
+  FAI_TRY(fai_library_from_member(&root, base_dir, &inst->lib, err));
 
   if (!fai_jv_member(&root, "radio", &rv)) {
     st = fai_jv_error(&root, FAI_EINVAL, err, "missing \"radio\" (bandwidth, noise and a budget)");
