@@ -76,6 +76,10 @@ void cli_common_init(cli_common *c);
 /* Handle a common option; returns 0 if handled, -1 on a bad value (message
  * printed), 1 if `opt` is not a common option. */
 int cli_common_option(cli_common *c, int opt, const char *arg);
+/* --export-milp must name a .lp (CPLEX LP) or .mps file; checked before any
+ * work so a long solve is not wasted.  NULL is fine.  0 ok, -1 (message
+ * printed) otherwise. */
+int cli_check_milp_path(const char *cmd, const char *path);
 /* Parse a number option strictly; on failure prints "OPTION: ..." and returns -1. */
 int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *out);
 

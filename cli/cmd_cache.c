@@ -505,14 +505,7 @@ static int cmd_cache_trim(int argc, char **argv) {
     return FAI_EXIT_USAGE;
   }
   const char *path = argv[optind];
-  if (export_path) {
-    const size_t n = strlen(export_path);
-    if (!((n > 3 && !strcmp(export_path + n - 3, ".lp")) || (n > 4 && !strcmp(export_path + n - 4, ".mps")))) {
-      fprintf(stderr, "fluidai cache trim: error: --export-milp: \"%s\"; expected a .lp or .mps "
-                      "file name\n", export_path);
-      return FAI_EXIT_USAGE;
-    }
-  }
+  if (cli_check_milp_path("cache trim", export_path)) return FAI_EXIT_USAGE;
   tp.threads = cc.threads;
   tp.time_limit_s = cc.time_limit_s;
 

@@ -236,14 +236,7 @@ int cmd_cache_mba(int argc, char **argv) {
     return FAI_EXIT_USAGE;
   }
   const char *path = argv[optind];
-  if (export_path) {
-    const size_t n = strlen(export_path);
-    if (!((n > 3 && !strcmp(export_path + n - 3, ".lp")) || (n > 4 && !strcmp(export_path + n - 4, ".mps")))) {
-      fprintf(stderr, "fluidai cache mba: error: --export-milp: \"%s\"; expected a .lp or .mps file name\n",
-              export_path);
-      return FAI_EXIT_USAGE;
-    }
-  }
+  if (cli_check_milp_path("cache mba", export_path)) return FAI_EXIT_USAGE;
   mp.threads = cc.threads;
   mp.time_limit_s = cc.time_limit_s;
   fai_error err;

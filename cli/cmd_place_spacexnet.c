@@ -251,15 +251,7 @@ int cmd_place_spacexnet(int argc, char **argv) {
     fprintf(stderr, "fluidai %s: error: unexpected argument \"%s\"\n", cmd, argv[optind]);
     return FAI_EXIT_USAGE;
   }
-  if (p.export_milp) {
-    const size_t len = strlen(p.export_milp);
-    if (!(len > 3 && !strcmp(p.export_milp + len - 3, ".lp")) &&
-        !(len > 4 && !strcmp(p.export_milp + len - 4, ".mps"))) {
-      fprintf(stderr, "fluidai %s: error: --export-milp: \"%s\"; expected a .lp or .mps name\n",
-              cmd, p.export_milp);
-      return FAI_EXIT_USAGE;
-    }
-  }
+  if (cli_check_milp_path(cmd, p.export_milp)) return FAI_EXIT_USAGE;
   if (cc.has_seed) p.seed = cc.seed;
   p.time_limit_s = cc.time_limit_s;
 

@@ -34,6 +34,16 @@ void cli_common_init(cli_common *c) {
   c->progress = PROGRESS_AUTO;
 }
 
+int cli_check_milp_path(const char *cmd, const char *path) {
+  if (!path) return 0;
+  const size_t n = strlen(path);
+  if ((n > 3 && !strcmp(path + n - 3, ".lp")) || (n > 4 && !strcmp(path + n - 4, ".mps")))
+    return 0;
+  fprintf(stderr, "fluidai %s: error: --export-milp: \"%s\"; expected a .lp or .mps file name\n",
+          cmd, path);
+  return -1;
+}
+
 int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *out) {
   char *end = NULL;
   errno = 0;
