@@ -103,5 +103,14 @@ int cmd_cache_slim(int argc, char **argv); /* cli/cmd_cache_slim.c */
 int cmd_cache_mba(int argc, char **argv);  /* cli/cmd_cache_mba.c */
 int cmd_place_spacexnet(int argc, char **argv); /* cli/cmd_place_spacexnet.c */
 int cmd_place_cascade(int argc, char **argv);   /* cli/cmd_place_cascade.c */
+int cmd_offload(int argc, char **argv);             /* cli/cmd_offload.c */
+int cmd_offload_leoedge(int argc, char **argv);     /* cli/cmd_offload_leoedge.c */
+int cmd_offload_adapt(int argc, char **argv);       /* cli/cmd_offload_adapt.c */
+int cmd_offload_relay(int argc, char **argv);       /* cli/cmd_offload_relay.c */
+int cmd_offload_lsm(int argc, char **argv);         /* cli/cmd_offload_lsm.c */
+int cmd_offload_partialload(int argc, char **argv); /* cli/cmd_offload_partialload.c */
+int cmd_fedmeld(int argc, char **argv);             /* cli/cmd_fedmeld.c */
+int cmd_fedmeld_plan(int argc, char **argv);        /* cli/cmd_fedmeld_plan.c */
+int cmd_fedmeld_sim(int argc, char **argv);         /* cli/cmd_fedmeld_sim.c */
 
 #endif

@@ -14,6 +14,8 @@ static const command commands[] = {
     {"orbitgen", cmd_orbitgen, "constellation timeline: positions, ISLs, contacts, path delays"},
     {"place", cmd_place, "placement: Space-XNet MoE experts, fluid-inference cascades"},
     {"cache", cmd_cache, "caching and downloading: TrimCaching, SlimCaching, MBA multicast"},
+    {"offload", cmd_offload, "offloading: LEOEdge, large-small collaboration, PartialLoading"},
+    {"fedmeld", cmd_fedmeld, "fluid learning: FedMeld round interval, mixing ratio, simulation"},
     {"export", cmd_export, "export a timeline for other tools: hypatia, tle, csv"},
     {"validate", cmd_validate, "check a scenario file and list every error with its location"},
     {"info", cmd_info, "version, build, backends, devices, threads, library versions"},

@@ -23,6 +23,10 @@
 #include "sgp4_core.h"
 #include "sp_core.h"
 #include "vis_core.h"
+/* issue 4 op declarations */
+/* issue 6 op declarations: lsm */
+/* issue 6 op declarations: leoedge */
+/* issue 7 op declarations */
 
 /* Items per interrupt poll.  A chunk is one parallel region (a few µs to
  * start), so chunks are sized to take roughly milliseconds. */
@@ -358,6 +362,10 @@ static const fai_backend cpu_instance = {
     .cascade_eval = cpu_cascade_eval,
     .cache_gains = cpu_cache_gains,
     .cache_eval = cpu_cache_eval,
+    /* issue 4 ops */
+    /* issue 6 ops: lsm */
+    /* issue 6 ops: leoedge */
+    /* issue 7 ops */
     .threads = 0,
     .device = 0,
 };

@@ -24,6 +24,10 @@
 #include "sgp4_core.h"
 #include "sp_core.h"
 #include "vis_core.h"
+/* issue 4 op declarations */
+/* issue 6 op declarations: lsm */
+/* issue 6 op declarations: leoedge */
+/* issue 7 op declarations */
 
 /* Device bytes one chunk may use (outputs + scratch); inputs that every chunk
  * reads (tables, graphs, ground points) come on top. */
@@ -857,7 +861,12 @@ cleanup:
 /* C++17 has no designated initialisers: fields in declaration order. */
 static const fai_backend cu_instance = {
     "cuda", cu_probe, cu_propagate, cu_propagate_sgp4, cu_visibility, cu_links, cu_sssp, cu_apsp,
-    cu_cascade_eval, cu_cache_gains, cu_cache_eval, 0, 0};
+    cu_cascade_eval, cu_cache_gains, cu_cache_eval,
+    /* issue 4 ops */
+    /* issue 6 ops: lsm */
+    /* issue 6 ops: leoedge */
+    /* issue 7 ops */
+    0, 0};
 
 extern "C" {
 

@@ -75,6 +75,10 @@ static const fai_backend stub_instance = {
     .cascade_eval = stub_cascade_eval,
     .cache_gains = stub_cache_gains,
     .cache_eval = stub_cache_eval,
+    /* issue 4 ops */
+    /* issue 6 ops: lsm */
+    /* issue 6 ops: leoedge */
+    /* issue 7 ops */
     .threads = 0,
     .device = 0,
 };

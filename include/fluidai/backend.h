@@ -205,6 +205,14 @@ struct fai_backend {
   fai_status (*cache_eval)(const fai_backend *be, const fai_cache_view *v, int n_place,
                            const uint8_t *x, double *hit_snap, fai_error *err);
 
+  /* --- ops of issue 4 (MoE expected latency, kernels/cache_core.h) --- */
+
+  /* --- ops of issue 6, lsm (offloading: kernels/offload_core.h) --- */
+
+  /* --- ops of issue 6, leoedge (offloading: kernels/leoedge_core.h) --- */
+
+  /* --- ops of issue 7 (federated learning: kernels/fl_core.h) --- */
+
   int threads;  /* cpu: OpenMP threads (0 = runtime default); cuda: unused */
   int device;   /* cuda: device ordinal */
 };
