@@ -345,7 +345,7 @@ static fai_status load_space(const fai_json_doc *doc, const fai_device_kb *kb, f
       goto cleanup;
     }
     if (rv.v && fai_jv_member(&rv, "accuracy", &x)) {
-      FAI_TRY(fai_jv_expect_array(&x, (size_t)nd, err));
+      FAI_TRY(fai_jv_expect_array(&x, 0, err));
       if (json_array_size(x.v) != (size_t)nd) {
         st = fai_jv_error(&x, FAI_EINVAL, err, "%zu entries; expected %d (one per depth %d..%d)",
                           json_array_size(x.v), nd, bl->depth_min, bl->depth_max);
