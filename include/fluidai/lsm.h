@@ -158,8 +158,10 @@ double fai_lsm_evaluate(fai_lsm_work *w, double lam_fix, double *lam, double *de
  * may be NULL, else max_sweeps + 1 long).  Returns the sweeps done. */
 int fai_lsm_congestion(fai_lsm_work *w, double *trace);
 long long fai_lsm_work_moves(const fai_lsm_work *w); /* accepted route changes */
-/* Route of r: target index (-1 none), links and nodes (k links, k + 1 nodes). */
-int fai_lsm_route(const fai_lsm_work *w, int r, const int **links, const int **nodes);
+/* Route of r: returns its link count k (-1: no route); *target = computing
+ * index (-1 none), links[0..k), nodes[0..k] (each may be NULL). */
+int fai_lsm_route(const fai_lsm_work *w, int r, int *target, const int **links,
+                  const int **nodes);
 
 /* --- whole-timeline solve ------------------------------------------------------- */
 

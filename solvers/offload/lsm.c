@@ -378,15 +378,14 @@ fai_status fai_lsm_solve(const fai_scenario *sc, const fai_lsm_params *p, const 
       }
       fai_lsm_loads(x->w, -1.0);
       for (int r = 0; r < R; r++) {
-        const int tg = fai_lsm_route(x->w, r, NULL, NULL);
-        target[(size_t)t * R + r] = tg;
+        (void)fai_lsm_route(x->w, r, &target[(size_t)t * R + r], NULL, NULL);
         fai_lsm_terms(x->w, r, -1.0, tt + ((size_t)FAI_LSM_JOINT * R + r) * FAI_LSM_TERMS);
       }
       if (detail) { /* joint routes as node lists, for the decisions */
         int *off = route_off + (size_t)t * (R + 1), tot = 0;
         off[0] = 0;
         for (int r = 0; r < R; r++) {
-          const int k = fai_lsm_route(x->w, r, NULL, NULL);
+          const int k = fai_lsm_route(x->w, r, NULL, NULL, NULL);
           tot += k < 0 ? 0 : k + 1;
           off[r + 1] = tot;
         }
@@ -397,7 +396,7 @@ fai_status fai_lsm_solve(const fai_scenario *sc, const fai_lsm_params *p, const 
         } else {
           for (int r = 0; r < R; r++) {
             const int *nodes;
-            const int k = fai_lsm_route(x->w, r, NULL, &nodes);
+            const int k = fai_lsm_route(x->w, r, NULL, NULL, &nodes);
             if (k >= 0) memcpy(snap_nodes[t] + off[r], nodes, ((size_t)k + 1) * sizeof(int));
           }
         }

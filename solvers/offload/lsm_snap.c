@@ -304,8 +304,10 @@ fai_status fai_lsm_route_set(fai_lsm_work *w, int r, int target, int k, const in
   return FAI_OK;
 }
 
-int fai_lsm_route(const fai_lsm_work *w, int r, const int **links, const int **nodes) {
+int fai_lsm_route(const fai_lsm_work *w, int r, int *target, const int **links,
+                  const int **nodes) {
   const size_t N = (size_t)w->max_nodes;
+  if (target) *target = w->target[r];
   if (links) *links = w->plink + (size_t)r * N;
   if (nodes) *nodes = w->pnode + (size_t)r * (N + 1);
   return w->target[r] < 0 ? -1 : w->plen[r];
