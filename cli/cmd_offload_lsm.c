@@ -262,6 +262,7 @@ int cmd_offload_lsm(int argc, char **argv) {
   fai_progress prog = {NULL, NULL};
   fai_scenario sc;
   fai_scenario_init(&sc);
+  fai_constellation cons;
   int code = FAI_EXIT_OK;
   fai_status st = fai_backend_select(cc.backend, cc.threads, &be, &err);
   if (st != FAI_OK) goto fail;
@@ -273,19 +274,15 @@ int cmd_offload_lsm(int argc, char **argv) {
     p.seed = sc.seed;
   } else {
     if (preset) {
-      fai_constellation cons;
       if ((st = fai_preset_find(preset, &cons, &err)) != FAI_OK) goto fail;
-      if (cons.n_shells != 1) {
-        st = fai_error_set_at(&err, FAI_EINVAL, NULL, 0, 0, "--preset",
-                              "preset \"%s\" has %d shells; offload lsm uses one (give a "
-                              "--scenario for more)",
-                              preset, cons.n_shells);
-        goto fail;
-      }
-      sh = cons.shells[0];
+    } else {
+      memset(&cons, 0, sizeof cons);
+      snprintf(cons.name, sizeof cons.name, "custom");
+      cons.n_shells = 1;
+      cons.shells[0] = sh;
     }
     if (cc.has_seed) p.seed = cc.seed;
-    if ((st = fai_lsm_walker_scenario(&sc, &sh, (hours > 0 ? hours : 12) * 3600,
+    if ((st = fai_lsm_walker_scenario(&sc, &cons, (hours > 0 ? hours : 12) * 3600,
                                       step > 0 ? step : 60, p.seed, &err)) != FAI_OK)
       goto fail;
   }

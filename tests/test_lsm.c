@@ -388,7 +388,11 @@ static fai_status small_solve(const char *instance, const char *policy, int thre
   sh.altitude_m = 550e3;
   sh.inclination_rad = 53 * FAI_DEG;
   sh.pattern = FAI_WALKER_DELTA;
-  fai_status st = fai_lsm_walker_scenario(&sc, &sh, 1800, 600, 5, err);
+  fai_constellation cons;
+  memset(&cons, 0, sizeof cons);
+  cons.n_shells = 1;
+  cons.shells[0] = sh;
+  fai_status st = fai_lsm_walker_scenario(&sc, &cons, 1800, 600, 5, err);
   fai_lsm_params p;
   fai_lsm_params_init(&p);
   p.instance_file = instance;

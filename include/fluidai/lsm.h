@@ -201,10 +201,12 @@ typedef struct fai_lsm_result {
   double timing_s[4];                   /* timeline, routing, evaluation, total */
 } fai_lsm_result;
 
-/* The default scenario of §7.2 for one Walker shell: `hours` of `step_s`
- * snapshots, +Grid ISLs, 10 Gbps, no ground stations in use. */
-fai_status fai_lsm_walker_scenario(fai_scenario *sc, const fai_shell *sh, double duration_s,
-                                   double step_s, uint64_t seed, fai_error *err);
+/* A scenario for Walker shells (the default of §7.2 is one 24 x 22 delta
+ * shell): duration_s of step_s snapshots, +Grid ISLs, 10 Gbps, no ground
+ * stations in use. */
+fai_status fai_lsm_walker_scenario(fai_scenario *sc, const fai_constellation *cons,
+                                   double duration_s, double step_s, uint64_t seed,
+                                   fai_error *err);
 
 /* Solve every snapshot of sc's timeline and fill the plan (inputs,
  * decisions, metrics, baselines, series).  On SIGINT/time limit: FAI_EINTR

@@ -44,8 +44,9 @@ void fai_lsm_params_init(fai_lsm_params *p) {
   p->snap_chunk = 32;
 }
 
-fai_status fai_lsm_walker_scenario(fai_scenario *sc, const fai_shell *sh, double duration_s,
-                                   double step_s, uint64_t seed, fai_error *err) {
+fai_status fai_lsm_walker_scenario(fai_scenario *sc, const fai_constellation *cons,
+                                   double duration_s, double step_s, uint64_t seed,
+                                   fai_error *err) {
   snprintf(sc->name, sizeof sc->name, "lsm-walker");
   snprintf(sc->source, sizeof sc->source, "offload lsm options");
   sc->epoch_unix = 1767225600.0; /* 2026-01-01T00:00:00Z */
@@ -53,9 +54,7 @@ fai_status fai_lsm_walker_scenario(fai_scenario *sc, const fai_shell *sh, double
   sc->step_s = step_s;
   sc->seed = seed;
   sc->j2 = FAI_J2_NODE;
-  snprintf(sc->constellation.name, sizeof sc->constellation.name, "custom");
-  sc->constellation.n_shells = 1;
-  sc->constellation.shells[0] = *sh;
+  sc->constellation = *cons;
   sc->isl.rate_bps = 10e9;
   /* One station that never sees anything: the timeline needs a station set. */
   fai_station_set_free(&sc->stations);
@@ -205,7 +204,14 @@ fai_status fai_lsm_solve(const fai_scenario *sc, const fai_lsm_params *p, const 
   fai_timeline_opts_init(&topts);
   topts.paths = 0;
   topts.contacts = 0;
-  FAI_TRY(fai_timeline_build(sc, be, &topts, prog, &tl, err));
+  st = fai_timeline_build(sc, be, &topts, prog, &tl, err);
+  if (st == FAI_EINTR) { /* nothing solved yet: an empty plan says so */
+    res->outcome = FAI_OUTCOME_INTERRUPTED;
+    fai_plan_set(plan, "metrics", json_pack("{s:i}", "snapshots_done", 0));
+    fai_plan_set_outcome(plan, res->outcome);
+    goto cleanup;
+  }
+  if (st != FAI_OK) goto cleanup;
   res->timing_s[0] = now_s() - t_start;
   const int N = tl.n_sats, T = tl.n_snaps, L = tl.n_links;
   T_alloc = T;
