@@ -304,6 +304,8 @@ int cmd_offload_lsm(int argc, char **argv) {
     st = FAI_OK;
   }
   if (st != FAI_OK) goto fail;
+  if (scen_path && (st = fai_plan_add_input_file(&plan, "scenario", scen_path, &err)) != FAI_OK)
+    goto fail;
   fai_plan_run_info(&plan, be.name, cc.threads);
   if (cc.out && (st = fai_plan_write(&plan, cc.out, &err)) != FAI_OK) goto fail;
 
