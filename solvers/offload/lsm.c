@@ -162,6 +162,11 @@ typedef struct thread_ctx {
   fai_lsm_work *w;
 } thread_ctx;
 
+/* A real, or null when not finite (no snapshot done yet). */
+static json_t *jreal(double x) {
+  return isfinite(x) ? json_real(x) : json_null();
+}
+
 static json_t *int_array(const int *v, int n) {
   json_t *a = json_array();
   for (int i = 0; i < n; i++) json_array_append_new(a, json_integer(v[i]));
@@ -516,23 +521,25 @@ fai_status fai_lsm_solve(const fai_scenario *sc, const fai_lsm_params *p, const 
     json_t *base = json_object();
     for (int s = 1; s < S; s++)
       json_object_set_new(base, fai_lsm_scheme_name(s),
-                          json_pack("{s:f, s:f, s:f}", "mean_delay_s", res->mean_s[s],
-                                    "best_reduction", res->best_reduction[s], "mean_reduction",
-                                    res->mean_reduction[s]));
+                          json_pack("{s:o, s:o, s:o}", "mean_delay_s", jreal(res->mean_s[s]),
+                                    "best_reduction", jreal(res->best_reduction[s]),
+                                    "mean_reduction", jreal(res->mean_reduction[s])));
     fai_plan_set(plan, "baselines", base);
     fai_plan_set(plan, "metrics",
-                 json_pack("{s:i, s:i, s:f, s:f, s:f, s:i, s:I, s:I, s:I, s:I, s:f}",
+                 json_pack("{s:i, s:i, s:o, s:o, s:o, s:i, s:I, s:I, s:I, s:I, s:f}",
                            "snapshots_done", D, "snapshots", T, "mean_delay_s",
-                           res->mean_s[FAI_LSM_JOINT], "mean_lambda", res->mean_lambda,
-                           "mean_sweeps", res->mean_sweeps, "max_sweeps", res->max_sweeps_used,
+                           jreal(res->mean_s[FAI_LSM_JOINT]), "mean_lambda",
+                           jreal(res->mean_lambda), "mean_sweeps", jreal(res->mean_sweeps), "max_sweeps", res->max_sweeps_used,
                            "route_moves", (json_int_t)res->moves, "unrouted",
                            (json_int_t)res->unrouted, "policy_routes",
                            (json_int_t)res->policy_routes, "policy_fallbacks",
                            (json_int_t)res->policy_fallbacks, "paper_best_reduction", 0.3185));
-    fai_plan_set_objective(plan,
-                           p->model.objective == FAI_LSM_OBJ_MAX ? "mean_max_delay_s"
-                                                                 : "mean_delay_s",
-                           "min", res->mean_s[FAI_LSM_JOINT], NAN);
+    const char *oname = p->model.objective == FAI_LSM_OBJ_MAX ? "mean_max_delay_s" : "mean_delay_s";
+    if (isfinite(res->mean_s[FAI_LSM_JOINT]))
+      fai_plan_set_objective(plan, oname, "min", res->mean_s[FAI_LSM_JOINT], NAN);
+    else /* no snapshot done */
+      fai_plan_set(plan, "objective", json_pack("{s:s, s:s, s:n}", "name", oname, "sense", "min",
+                                                "value"));
     fai_plan_set_outcome(plan, res->outcome);
     json_t *dec = json_object();
     json_object_set_new(dec, "detail", json_string(detail ? "all" : "summary"));
