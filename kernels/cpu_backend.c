@@ -25,6 +25,7 @@
 #include "vis_core.h"
 /* issue 4 op declarations */
 /* issue 6 op declarations: lsm */
+#include "cpu_lsm.h"
 /* issue 6 op declarations: leoedge */
 /* issue 7 op declarations */
 
@@ -364,6 +365,7 @@ static const fai_backend cpu_instance = {
     .cache_eval = cpu_cache_eval,
     /* issue 4 ops */
     /* issue 6 ops: lsm */
+    .lsm_ratio = fai__cpu_lsm_ratio,
     /* issue 6 ops: leoedge */
     /* issue 7 ops */
     .threads = 0,

@@ -26,6 +26,7 @@
 #include "vis_core.h"
 /* issue 4 op declarations */
 /* issue 6 op declarations: lsm */
+#include "cuda_lsm.h"
 /* issue 6 op declarations: leoedge */
 /* issue 7 op declarations */
 
@@ -864,6 +865,7 @@ static const fai_backend cu_instance = {
     cu_cascade_eval, cu_cache_gains, cu_cache_eval,
     /* issue 4 ops */
     /* issue 6 ops: lsm */
+    fai__cuda_lsm_ratio,
     /* issue 6 ops: leoedge */
     /* issue 7 ops */
     0, 0};

@@ -63,6 +63,12 @@ static fai_status stub_cache_eval(const fai_backend *be, const fai_cache_view *v
   return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
 }
 
+/* issue 6, lsm */
+static fai_status stub_lsm_ratio(const fai_backend *be, int64_t n, const double *terms, double tol,
+                                 int max_steps, double *lam, double *delay_s, fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
 static const fai_backend stub_instance = {
     .name = "cuda",
     .probe = stub_probe,
@@ -77,6 +83,7 @@ static const fai_backend stub_instance = {
     .cache_eval = stub_cache_eval,
     /* issue 4 ops */
     /* issue 6 ops: lsm */
+    .lsm_ratio = stub_lsm_ratio,
     /* issue 6 ops: leoedge */
     /* issue 7 ops */
     .threads = 0,

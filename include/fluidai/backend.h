@@ -209,6 +209,15 @@ struct fai_backend {
 
   /* --- ops of issue 6, lsm (offloading: kernels/offload_core.h) --- */
 
+  /* Large–small model collaboration (PAPERS.md §7.2): for each of n items
+   * (snapshot, remote-sensing satellite) with terms[i][4] = {local_s,
+   * fixed_s, slope_s, lam_fix} tabulated on the host (see offload_core.h),
+   * lam[i] = lam_fix when lam_fix >= 0, else the delay-minimising offloading
+   * ratio by bisection (to tol on λ, at most max_steps halvings), and
+   * delay_s[i] = max(T_loc, T_off) at lam[i]. */
+  fai_status (*lsm_ratio)(const fai_backend *be, int64_t n, const double *terms, double tol,
+                          int max_steps, double *lam, double *delay_s, fai_error *err);
+
   /* --- ops of issue 6, leoedge (offloading: kernels/leoedge_core.h) --- */
 
   /* --- ops of issue 7 (federated learning: kernels/fl_core.h) --- */
