@@ -284,6 +284,7 @@ int cmd_offload_partialload(int argc, char **argv) {
   fai_pl_instance_free(&inst);
   return FAI_EXIT_OK;
 fail:
+  if (!err.file[0] && st != FAI_EIO && st != FAI_ENOMEM) snprintf(err.file, sizeof err.file, "%s", path);
   cli_report("offload partialload", &err);
   fai_plan_free(&plan);
   fai_pl_solution_free(&sol);
