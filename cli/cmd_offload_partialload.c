@@ -25,7 +25,9 @@ static const char *const PL_HELP =
     "               greedy: least load+compute next (any library)\n"
     "               no-sharing: the DP with full-model loads (baseline)\n"
     "               fcfs / edd: request / deadline order, skipping late ones\n"
-    "               brute: every order of every subset (at most 10 requests)\n\n"
+    "               brute: every order of every subset (at most 10 requests)\n"
+    "               exact: the same optimum by a DP over each model's requests in\n"
+    "               deadline order (any library; refused beyond 2^24 states)\n\n"
     "Gen options (PAPERS §6.4 defaults):\n"
     "  --requests K            requests (20)\n"
     "  --clusters C            backbones 1..3: ResNet-50 94 MB, ViT-B 330 MB,\n"
@@ -40,7 +42,7 @@ static const char *const PL_HELP =
     "  --seed N                (1)\n\n"
     "Exit status: 0 solved (also when few requests fit); 3 bad input (unknown model,\n"
     "negative sizes or rates, B <= 0, dp on a library that is not backbone-sharing,\n"
-    "brute with more than 10 requests).\n" CLI_COMMON_HELP;
+    "brute with more than 10 requests, exact beyond its state limit).\n" CLI_COMMON_HELP;
 
 enum {
   OPT_ALGO = 2000,
@@ -240,7 +242,7 @@ int cmd_offload_partialload(int argc, char **argv) {
       case OPT_ALGO:
         if (fai_pl_algo_parse(optarg, &algo)) {
           fprintf(stderr, "fluidai offload partialload: error: --algo: \"%s\"; expected dp, greedy, "
-                          "no-sharing, fcfs, edd or brute\n", optarg);
+                          "no-sharing, fcfs, edd, brute or exact\n", optarg);
           return FAI_EXIT_INPUT;
         }
         break;

@@ -224,6 +224,10 @@ Test(partialload, dp_equals_subset_enumeration_in_deadline_order_and_never_beats
     cr_assert_eq(n_br, o_all, "seed %d: brute %d, own enumeration of all orders %d", s, n_br, o_all);
     cr_assert_leq(n_dp, n_br);
     gap += n_dp < n_br;
+    int n_ex = -1;
+    cr_assert_eq(fai_pl_schedule(&inst, FAI_PL_EXACT, order, &n_ex, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(own_simulate(&inst, order, n_ex, 1, NULL, NULL), n_ex, "seed %d: exact order late", s);
+    cr_assert_eq(n_ex, o_all, "seed %d: exact DP %d, all orders %d", s, n_ex, o_all);
     cr_assert_eq(fai_pl_schedule(&inst, FAI_PL_GREEDY, order, &n_gr, &err), FAI_OK);
     cr_assert_eq(own_simulate(&inst, order, n_gr, 1, NULL, NULL), n_gr);
     cr_assert_leq(n_gr, n_br);
@@ -428,9 +432,9 @@ Test(partialload, water_filling_equalises_upload_times) {
 /* --- library structure, generator, determinism ------------------------------------------------ */
 
 Test(partialload, backbone_test_accepts_backbone_libraries_and_dp_refuses_nested_ones) {
-  const rcfg nested = {2, 6, 0, 1e8, 1e8};
+  const rcfg nested = {2, 8, 0, 1e8, 1e8};
   int refused = 0;
-  for (int s = 0; s < 40; s++) {
+  for (int s = 0; s < 120; s++) {
     fai_pl_instance inst;
     random_instance(7000 + (uint64_t)s, &nested, &inst);
     char why[512];
@@ -452,6 +456,12 @@ Test(partialload, backbone_test_accepts_backbone_libraries_and_dp_refuses_nested
     const int g = sol.n_stage;
     cr_assert_eq(fai_pl_solve(&inst, FAI_PL_BRUTE, &sol, &err), FAI_OK);
     cr_assert_leq(g, sol.n_stage);
+    const int nb = sol.n_stage;
+    int seq[16];
+    cr_assert_eq(nb, oracle_all_orders(&inst, seq, 0, 0));
+    /* the exact DP is exact on any library (the triangle inequality holds for block loads) */
+    cr_assert_eq(fai_pl_solve(&inst, FAI_PL_EXACT, &sol, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(sol.n_stage, nb, "seed %d: exact %d, brute %d on a nested library", s, sol.n_stage, nb);
     fai_pl_solution_free(&sol);
     fai_pl_instance_free(&inst);
   }

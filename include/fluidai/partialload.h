@@ -42,7 +42,16 @@
  *   fcfs / edd  serve in request (arrival) / deadline order, skipping any
  *               request that would finish late; partial loading.
  *   brute       all ordered subsets (K ≤ 10): the optimum of the scheduling
- *               stage in any order (then the same bandwidth step). */
+ *               stage in any order (then the same bandwidth step).
+ *   exact       the same optimum by a DP over per-model deadline-order
+ *               pointers: in some optimal schedule the requests of one model
+ *               are served in deadline order (moving a request right behind a
+ *               same-model request with an earlier deadline delays nobody,
+ *               because loads obey the triangle inequality), so a state is
+ *               (how far each model's EDD list is decided, last model, n) →
+ *               least finish.  Any library; states Π(n_i + 1)·(U + 1)·(K + 1)
+ *               for U distinct requested models with n_i requests each,
+ *               refused above FAI_PL_EXACT_MAX_STATES. */
 #ifndef FLUIDAI_PARTIALLOAD_H
 #define FLUIDAI_PARTIALLOAD_H
 
@@ -58,6 +67,7 @@ extern "C" {
 #endif
 
 #define FAI_PL_BRUTE_MAX 10
+#define FAI_PL_EXACT_MAX_STATES (1L << 24)
 
 typedef enum fai_pl_algo {
   FAI_PL_DP = 0,
@@ -66,6 +76,7 @@ typedef enum fai_pl_algo {
   FAI_PL_FCFS,
   FAI_PL_EDD,
   FAI_PL_BRUTE,
+  FAI_PL_EXACT,
   FAI_PL_ALGO_COUNT_
 } fai_pl_algo;
 

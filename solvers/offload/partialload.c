@@ -10,8 +10,8 @@
 #include "fluidai/partialload.h"
 #include "fluidai/rng.h"
 
-static const char *const ALGO_NAMES[FAI_PL_ALGO_COUNT_] = {"dp",   "greedy", "no-sharing",
-                                                           "fcfs", "edd",    "brute"};
+static const char *const ALGO_NAMES[FAI_PL_ALGO_COUNT_] = {"dp",  "greedy", "no-sharing", "fcfs",
+                                                           "edd", "brute",  "exact"};
 
 const char *fai_pl_algo_name(fai_pl_algo a) {
   return (unsigned)a < FAI_PL_ALGO_COUNT_ ? ALGO_NAMES[a] : "?";

@@ -150,6 +150,146 @@ done:
   return st;
 }
 
+/* --- exact DP over per-model deadline-order pointers ------------------------------------ */
+
+static fai_status sched_exact(const fai_pl_instance *inst, int *order, int *n_out, fai_error *err) {
+  const int K = inst->K, I = inst->lib.n_models;
+  *n_out = 0;
+  if (K == 0) return FAI_OK;
+  fai_status st = FAI_OK;
+  int *edd = malloc(sizeof(int) * (size_t)K), *slot_of = malloc(sizeof(int) * (size_t)I);
+  int *fam_model = malloc(sizeof(int) * ((size_t)K + 1)), *fam_n = calloc((size_t)K + 1, sizeof(int));
+  int *fam_off = malloc(sizeof(int) * ((size_t)K + 2)), *fam_req = malloc(sizeof(int) * (size_t)K);
+  int *fill = calloc((size_t)K + 1, sizeof(int)), *p = malloc(sizeof(int) * ((size_t)K + 1));
+  long *radix = malloc(sizeof(long) * ((size_t)K + 1));
+  double *L = NULL, *F = NULL;
+  if (!edd || !slot_of || !fam_model || !fam_n || !fam_off || !fam_req || !fill || !p || !radix)
+    goto oom;
+  edd_order(inst, edd);
+  for (int i = 0; i < I; i++) slot_of[i] = -1;
+  int U = 0;
+  for (int q = 0; q < K; q++) {
+    const int i = inst->model[edd[q]];
+    if (slot_of[i] < 0) fam_model[slot_of[i] = U++] = i;
+    fam_n[slot_of[i]]++;
+  }
+  fam_off[0] = 0;
+  for (int f = 0; f < U; f++) fam_off[f + 1] = fam_off[f] + fam_n[f];
+  for (int q = 0; q < K; q++) {
+    const int f = slot_of[inst->model[edd[q]]];
+    fam_req[fam_off[f] + fill[f]++] = edd[q];
+  }
+  const int S = U + 1;
+  double states = (double)S * (K + 1);
+  long P = 1;
+  for (int f = 0; f < U; f++) {
+    radix[f] = P;
+    states *= fam_n[f] + 1;
+    if (states > (double)FAI_PL_EXACT_MAX_STATES) {
+      st = fai_error_set(err, FAI_EINVAL,
+                         "--algo exact: %d requests over %d models need more than %ld DP states; "
+                         "use dp, greedy or fewer requests", K, U, (long)FAI_PL_EXACT_MAX_STATES);
+      goto done;
+    }
+    P *= fam_n[f] + 1;
+  }
+  const size_t W = (size_t)K + 1, entries = (size_t)P * (size_t)S * W;
+  L = malloc(sizeof(double) * (size_t)S * (size_t)U);
+  F = malloc(sizeof(double) * entries);
+  if (!L || !F) goto oom;
+  for (int s = 0; s < S; s++)
+    for (int f = 0; f < U; f++)
+      L[(size_t)s * U + f] =
+          load_s(inst, s < U ? fam_model[s] : inst->initial_model, fam_model[f], 1);
+  for (size_t x = 0; x < entries; x++) F[x] = INFINITY;
+  F[(size_t)U * W] = 0; /* idx 0, initial slot, n = 0 */
+  for (long idx = 0; idx < P; idx++) {
+    long r = idx;
+    for (int f = 0; f < U; f++) {
+      p[f] = (int)(r % (fam_n[f] + 1));
+      r /= fam_n[f] + 1;
+    }
+    if ((idx & 1023) == 0 && fai_interrupted()) {
+      st = fai_error_set(err, FAI_EINTR, "interrupted");
+      goto done;
+    }
+    for (int s = 0; s < S; s++)
+      for (int n = 0; n < K; n++) {
+        const double f0 = F[((size_t)idx * S + s) * W + n];
+        if (!isfinite(f0)) continue;
+        for (int f = 0; f < U; f++) {
+          const double ready0 = f0 + L[(size_t)s * U + f];
+          const double ready = ready0 > 0 ? ready0 : 0;
+          for (int j = p[f]; j < fam_n[f]; j++) {
+            const int k = fam_req[fam_off[f] + j];
+            const double fin = ready + inst->compute_s[k];
+            if (!(fin <= inst->deadline_s[k])) continue;
+            const long nidx = idx + (long)(j + 1 - p[f]) * radix[f];
+            double *dst = &F[((size_t)nidx * S + f) * W + n + 1];
+            if (fin < *dst) *dst = fin;
+          }
+        }
+      }
+  }
+  int best_n = 0, best_s = U;
+  long best_idx = 0;
+  double best_f = 0;
+  for (long idx = 0; idx < P; idx++)
+    for (int s = 0; s < S; s++)
+      for (int n = best_n; n <= K; n++) {
+        const double v = F[((size_t)idx * S + s) * W + n];
+        if (isfinite(v) && (n > best_n || v < best_f)) best_n = n, best_s = s, best_idx = idx, best_f = v;
+      }
+  /* Walk back: the last request of slot s's model is its list's entry p_s − 1;
+   * find a predecessor state that reproduces the finish time exactly. */
+  long idx = best_idx;
+  int s = best_s, n = best_n;
+  double fv = best_f;
+  while (n > 0) {
+    long r = idx;
+    for (int f = 0; f < U; f++) {
+      p[f] = (int)(r % (fam_n[f] + 1));
+      r /= fam_n[f] + 1;
+    }
+    const int f = s, j = p[f] - 1, k = fam_req[fam_off[f] + j];
+    order[n - 1] = k;
+    int found = 0;
+    for (int pp = 0; pp <= j && !found; pp++) {
+      const long pidx = idx - (long)(p[f] - pp) * radix[f];
+      for (int s2 = 0; s2 < S && !found; s2++) {
+        const double f0 = F[((size_t)pidx * S + s2) * W + n - 1];
+        if (!isfinite(f0)) continue;
+        const double ready0 = f0 + L[(size_t)s2 * U + f];
+        if ((ready0 > 0 ? ready0 : 0) + inst->compute_s[k] == fv) {
+          idx = pidx, s = s2, fv = f0, found = 1;
+        }
+      }
+    }
+    if (!found) {
+      st = fai_error_set(err, FAI_EINTERNAL, "exact DP: lost the predecessor of a state");
+      goto done;
+    }
+    n--;
+  }
+  *n_out = best_n;
+  goto done;
+oom:
+  st = fai_error_set(err, FAI_ENOMEM, "out of memory in the exact PartialLoading DP (%d requests)", K);
+done:
+  free(edd);
+  free(slot_of);
+  free(fam_model);
+  free(fam_n);
+  free(fam_off);
+  free(fam_req);
+  free(fill);
+  free(p);
+  free(radix);
+  free(L);
+  free(F);
+  return st;
+}
+
 /* --- list schedulers ------------------------------------------------------------------- */
 
 /* Serve in the given order, skipping requests that would finish late. */
@@ -269,6 +409,7 @@ fai_status fai_pl_schedule(const fai_pl_instance *inst, fai_pl_algo algo, int *o
       if (b.stop) st = fai_error_set(err, FAI_EINTR, "interrupted");
       break;
     }
+    case FAI_PL_EXACT: st = sched_exact(inst, order, n, err); break;
     default: st = fai_error_set(err, FAI_EINVAL, "unknown algorithm %d", (int)algo);
   }
   free(list);
@@ -427,9 +568,9 @@ fai_status fai_pl_solve(const fai_pl_instance *inst, fai_pl_algo algo, fai_pl_so
   if (st != FAI_OK) return st;
   out->algo = algo;
   /* Uploads only delay, so the scheduling-stage optimum bounds the joint
-   * problem: brute force with nothing dropped is optimal. */
-  out->outcome = algo == FAI_PL_BRUTE && out->dropped == 0 ? FAI_OUTCOME_OPTIMAL
-                                                           : FAI_OUTCOME_FEASIBLE;
+   * problem: brute / exact with nothing dropped is optimal. */
+  const int optimum = algo == FAI_PL_BRUTE || algo == FAI_PL_EXACT;
+  out->outcome = optimum && out->dropped == 0 ? FAI_OUTCOME_OPTIMAL : FAI_OUTCOME_FEASIBLE;
   out->seconds = now_s() - t0;
   fai_debug("partialload %s: %d of %d requests on time (%d scheduled, %d dropped by bandwidth)",
            fai_pl_algo_name(algo), out->n, inst->K, out->n_stage, out->dropped);
@@ -477,7 +618,7 @@ fai_status fai_pl_plan(const fai_pl_instance *inst, const fai_pl_solution *s, fa
   free(served);
   fai_plan_set(plan, "decisions", json_pack("{s:o, s:o}", "schedule", sched, "rejected", rejected));
   fai_plan_set_objective(plan, "throughput", "maximize", (double)s->n,
-                         s->algo == FAI_PL_BRUTE ? (double)s->n_stage : NAN);
+                         s->algo == FAI_PL_BRUTE || s->algo == FAI_PL_EXACT ? (double)s->n_stage : NAN);
   fai_plan_set(plan, "metrics",
                json_pack("{s:i, s:i, s:i, s:i, s:f, s:f, s:I, s:I, s:I}", "throughput", s->n,
                          "requests", inst->K, "scheduled_stage", s->n_stage, "dropped_by_bandwidth",
