@@ -8,7 +8,9 @@
 # deadlines U[0.5, 2] s, inputs U[0.2, 2] Mbit, users at 50–300 m (23 dBm,
 # 3GPP path loss), B = 100 MHz.  Every point is the mean over SEEDS seeds.
 #   partialload_k12.csv / partialload_k3.csv: vs K at r_load = 12 and 3 GB/s;
-#   partialload_rload.csv: vs r_load at K = 60.
+#   partialload_rload.csv: vs r_load at K = 60;
+#   partialload_exact.csv: K = 14 with tight deadlines U[0.1, 0.6] s, where the
+#   exact scheduling-stage optimum (--algo exact) is affordable, at 12 and 3 GB/s.
 # Expected: every sharing-aware scheduler beats no-sharing, with a gap that
 # grows as loading gets slower relative to compute (3 GB/s vs 12 GB/s).
 set -euo pipefail
@@ -25,7 +27,7 @@ point() {
   for a in $ALGOS; do
     sum=0
     for s in $(seq 1 "$SEEDS"); do
-      [ -f "$tmp/i$s.json" ] || "$BIN" offload partialload gen --requests "$K" --r-load "$R" --seed "$s" -q -o "$tmp/i$s.json"
+      [ -f "$tmp/i$s.json" ] || "$BIN" offload partialload gen --requests "$K" --r-load "$R" --seed "$s" ${GEN_EXTRA:-} -q -o "$tmp/i$s.json"
       n=$("$BIN" offload partialload "$tmp/i$s.json" --algo "$a" | sed -n 's/^throughput \([0-9]*\)\/.*/\1/p')
       sum=$((sum + n))
     done
@@ -52,6 +54,13 @@ for G in 1 2 3 6 12 24; do
   echo "$G$(point 60 "${G}e9")" >> "$f"
 done
 column -s, -t < "$f" >&2 || cat "$f" >&2
+f="$out/partialload_exact.csv"
+echo "r_load_gb_s,$header,exact" > "$f"
+for G in 12 3; do
+  echo "partialload: K = 14, tight deadlines, r_load $G GB/s, with the exact optimum" >&2
+  echo "$G$(ALGOS="$ALGOS exact" GEN_EXTRA="--deadline 0.1,0.6" SEEDS=$((SEEDS * 3)) point 14 "${G}e9")" >> "$f"
+done
+column -s, -t < "$f" >&2 || cat "$f" >&2
 
 gnuplot -e "out='$out'" experiments/partialload.gp
-echo "partialload: wrote $out/partialload_{k12,k3,rload}.csv, partialload_requests.png/svg, partialload_rload.png/svg" >&2
+echo "partialload: wrote $out/partialload_{k12,k3,rload,exact}.csv, partialload_requests.png/svg, partialload_rload.png/svg" >&2

@@ -9,9 +9,9 @@
  *     members all finish on time when A is served in (deadline, index)
  *     order — the problem the DP solves exactly;
  *   * enumeration of every ordered subset: the scheduling-stage optimum in any
- *     order (what `--algo brute` returns).  The DP can fall below it (serving
- *     a same-model request out of deadline order saves a load); the test
- *     asserts dp <= it and counts the gap instances. */
+ *     order (what `--algo brute` and `--algo exact` return).  The DP can fall
+ *     below it (serving a same-model request out of deadline order saves a
+ *     load); the test asserts dp <= it and counts the gap instances. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
