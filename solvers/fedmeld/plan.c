@@ -940,26 +940,35 @@ fai_status fai_fedmeld_plan_from_timeline(const fai_timeline *tl, int n_gs,
     tm->t_com_s = r->t_com_s;
     tm->t_travel_s = r->t_travel_s;
     tm->model_bits = p->model_bits;
-    tm->n_schemes = 5;
     const fai_fedmeld_design *d = &r->design;
-    set_scheme(&tm->schemes[0], "fedmeld", FAI_FL_DISPERSAL, d->tau, d->alpha, d->delta,
-               &r->dispersal);
-    set_scheme(&tm->schemes[1], "fedmeld-half-alpha", FAI_FL_DISPERSAL, d->tau, 0.5, d->delta,
-               &r->dispersal);
-    set_scheme(&tm->schemes[2], "fedmeld-fixed-tau", FAI_FL_DISPERSAL, r->fixed.tau, r->fixed.alpha,
-               r->fixed.delta, &fixed_sim);
-    set_scheme(&tm->schemes[3], "gs", FAI_FL_GS, btau, 0, 0, &r->gs);
-    set_scheme(&tm->schemes[4], "isl", FAI_FL_ISL, btau, 0, 0, &r->isl);
-    for (int i = 0; i < tm->n_schemes; i++)
-      if (!(tm->schemes[i].round_s < HUGE_VAL)) {
-        st = fai_error_set(err, FAI_EINVAL,
-                           "scheme \"%s\" completes no round within the %g s budget (%s)",
-                           tm->schemes[i].name, pl.T,
-                           i == 3 ? "no ground-station contact carries the models in time"
-                                  : i == 4 ? "the areas' satellites are never connected over ISLs"
-                                           : "an area is not covered again in time");
-        goto cleanup;
-      }
+    if (!(r->dispersal.rounds > 0) || !(fixed_sim.rounds > 0)) {
+      st = fai_error_set(err, FAI_EINVAL,
+                         "FedMeld completes no round within the %g s budget: an area is not "
+                         "covered again in time", pl.T);
+      goto cleanup;
+    }
+    /* The contract lists the schemes that complete a round; a baseline that
+     * cannot (no ground-station contact in time, areas never connected over
+     * ISLs) is left out with a warning and reported with rounds 0. */
+    tm->n_schemes = 0;
+    set_scheme(&tm->schemes[tm->n_schemes++], "fedmeld", FAI_FL_DISPERSAL, d->tau, d->alpha,
+               d->delta, &r->dispersal);
+    set_scheme(&tm->schemes[tm->n_schemes++], "fedmeld-half-alpha", FAI_FL_DISPERSAL, d->tau, 0.5,
+               d->delta, &r->dispersal);
+    set_scheme(&tm->schemes[tm->n_schemes++], "fedmeld-fixed-tau", FAI_FL_DISPERSAL, r->fixed.tau,
+               r->fixed.alpha, r->fixed.delta, &fixed_sim);
+    if (r->gs.rounds > 0)
+      set_scheme(&tm->schemes[tm->n_schemes++], "gs", FAI_FL_GS, btau, 0, 0, &r->gs);
+    else
+      fai_warn("fedmeld plan: the ground-station baseline completes no round within %g s "
+               "(no ground-station contact carries every area's model in time); left out of "
+               "the timing", pl.T);
+    if (r->isl.rounds > 0)
+      set_scheme(&tm->schemes[tm->n_schemes++], "isl", FAI_FL_ISL, btau, 0, 0, &r->isl);
+    else
+      fai_warn("fedmeld plan: the ISL baseline completes no round within %g s (the areas' "
+               "serving satellites are never all covered and connected over ISLs at once); "
+               "left out of the timing", pl.T);
   }
   if (fai_interrupted()) st = fai_error_set(err, FAI_EINTR, "interrupted");
 cleanup:
@@ -1006,6 +1015,10 @@ fai_status fai_fedmeld_plan_run(const fai_scenario *sc, const fai_fedmeld_areas 
   const double t0 = now_s();
   FAI_TRY(fai_timeline_build(&sc2, be, &o, NULL, &tl, err));
   res->timeline_s = now_s() - t0;
+  fai_info("fedmeld plan: timeline of %d satellites x %d snapshots, %d stations: %.2f s "
+           "(propagate %.2f, links %.2f, visibility %.2f, contacts %.2f)",
+           tl.n_sats, tl.n_snaps, tl.n_stations, res->timeline_s, tl.timing_s[0], tl.timing_s[1],
+           tl.timing_s[2], tl.timing_s[3]);
   st = fai_fedmeld_plan_from_timeline(&tl, n_gs, areas, p, res, err);
 cleanup:
   fai_timeline_free(&tl);
