@@ -568,8 +568,33 @@ static double area_sat_next(const planner *pl, int n, int s, double t) {
   return HUGE_VAL;
 }
 
+/* When area n's model, uploaded from time x on, is at a ground station: the
+ * clients upload to whichever satellite covering the area (then, or the first
+ * to rise after x when none does) reaches a ground station first. */
+static double gs_upload_ready(const planner *pl, const fai_fedmeld_plan_result *r, int n,
+                              double x) {
+  size_t lo = 0, hi = r->n_win;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (r->win[mid].area < n || (r->win[mid].area == n && r->win[mid].rise_s <= x)) lo = mid + 1;
+    else hi = mid;
+  }
+  double best = HUGE_VAL;
+  for (size_t i = lo; i > 0; i--) {
+    const fai_fedmeld_window *w = &r->win[i - 1];
+    if (w->area != n || w->rise_s < x - pl->max_win[n]) break;
+    if (w->set_s < x + r->t_up_s) continue;
+    const double g = gs_next(pl, w->sat, x + r->t_up_s) + pl->feeder_s;
+    if (g < best) best = g;
+  }
+  if (best < HUGE_VAL) return best;
+  if (lo < r->n_win && r->win[lo].area == n)
+    return gs_next(pl, r->win[lo].sat, r->win[lo].rise_s + r->t_up_s) + pl->feeder_s;
+  return HUGE_VAL;
+}
+
 /* Ground-station-assisted hierarchical FL: per round, every area's model goes
- * up to its serving satellite, which carries it until it sees a ground
+ * up to a satellite overhead, which carries it until it sees a ground
  * station (feeder link down); the global FedAvg waits for all areas; the
  * global model goes up to satellites at ground-station contact, and the first
  * of them to reach each area broadcasts it there. */
@@ -584,13 +609,7 @@ static void sim_gs(const planner *pl, const fai_fedmeld_plan_result *r, int tau,
   for (;;) {
     double tg = t;
     for (int n = 0; n < pl->N && tg < HUGE_VAL; n++) {
-      double at;
-      const int s = serve(pl, r, n, t + tc, &at);
-      if (s < 0) {
-        tg = HUGE_VAL;
-        break;
-      }
-      const double ready = gs_next(pl, s, at + r->t_up_s) + pl->feeder_s;
+      const double ready = gs_upload_ready(pl, r, n, t + tc);
       if (ready > tg) tg = ready;
     }
     double end = tg;
@@ -989,6 +1008,10 @@ fai_status fai_fedmeld_plan_run(const fai_scenario *sc, const fai_fedmeld_areas 
   fai_timeline tl;
   memset(&tl, 0, sizeof tl);
   const int n_gs = sc->stations.n;
+  if (p->horizon_s > sc->duration_s)
+    return fai_error_set(err, FAI_EINVAL,
+                         "time budget %g s is longer than the timeline (%g s); shorten --horizon "
+                         "or lengthen the scenario's duration", p->horizon_s, sc->duration_s);
   fai_station_set merged = {0, NULL};
   merged.n = n_gs + areas->n_clients;
   merged.v = calloc((size_t)merged.n, sizeof *merged.v);
