@@ -274,6 +274,9 @@ typedef struct fai_fedmeld_plan_result {
   double fixed_tau_bound;
   fai_fedmeld_baseline gs, isl, dispersal;
   double timeline_s, plan_s;  /* wall time of the timeline build and of the planning */
+  double timeline_cpu_s, plan_cpu_s; /* process CPU time (all threads) of the same */
+  double stage_s[7];          /* planning stages: windows, carries, access, design, dispersal,
+                                 gs, isl (s) */
   fai_fedmeld_timing timing;
 } fai_fedmeld_plan_result;
 void fai_fedmeld_plan_result_free(fai_fedmeld_plan_result *r);

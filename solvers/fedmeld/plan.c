@@ -28,6 +28,14 @@ static double now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* CPU time of the whole process (all threads): on a shared machine it shows
+ * the work done where wall time shows the waiting too. */
+static double cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 void fai_fedmeld_plan_params_init(fai_fedmeld_plan_params *p) {
   memset(p, 0, sizeof *p);
   fai_fedmeld_constants_init(&p->k);
@@ -159,9 +167,11 @@ typedef struct planner {
   size_t *as_off;             /* [N·S + 1] */
   ivec *gs;                   /* [S] merged ground-station contacts per satellite */
   double feeder_s;            /* one model over a feeder link (s) */
+  double *client_ecef;        /* [n_clients][3] (m) */
 } planner;
 
 static void planner_free(planner *pl) {
+  free(pl->client_ecef);
   for (int n = 0; n < FAI_FEDMELD_MAX_AREAS; n++) free(pl->cover[n].a);
   free(pl->by_as);
   free(pl->as_off);
@@ -399,10 +409,7 @@ static fai_status access_at(const planner *pl, int n, const double pos[3], acces
   const double bits = pl->p->model_bits;
   double t_up = 0, e_up = 0, gmin = HUGE_VAL;
   for (int j = 0; j < K; j++) {
-    const int c = ar->client_off + j;
-    double site[3];
-    fai_geodetic_to_ecef(pl->areas->client_lat_deg[c] * FAI_DEG,
-                         pl->areas->client_lon_deg[c] * FAI_DEG, 0, site);
+    const double *site = pl->client_ecef + 3 * (size_t)(ar->client_off + j);
     const double d = sqrt((pos[0] - site[0]) * (pos[0] - site[0]) +
                           (pos[1] - site[1]) * (pos[1] - site[1]) +
                           (pos[2] - site[2]) * (pos[2] - site[2]));
@@ -445,45 +452,77 @@ static fai_status access_links(planner *pl, fai_fedmeld_plan_result *r, fai_erro
   const fai_timeline *tl = pl->tl;
   const fai_scenario *sc = tl->sc;
   fai_propagator prop = {&sc->constellation, sc->epoch_unix, sc->j2, tl->sgp4};
-  access_cost *buf = malloc((r->n_win ? r->n_win : 1) * sizeof *buf);
-  if (!buf) return fai_error_set(err, FAI_ENOMEM, "out of memory (access links)");
-  fai_status st = FAI_OK;
-  size_t w = 0;
-  double worst = -1;
-  r->energy_round_j = 0;
-  for (int n = 0; n < pl->N; n++) {
-    size_t k = 0;
-    for (; w < r->n_win && r->win[w].area == n; w++) {
-      const fai_fedmeld_window *x = &r->win[w];
-      const double ts[3] = {x->rise_s, 0.5 * (x->rise_s + x->set_s), x->set_s};
-      access_cost best = {0, 0, 0, 0, 0};
-      for (int i = 0; i < 3; i++) {
-        double pos[3], vel[3];
-        fai_propagate_sat(&prop, x->sat, ts[i], pos, vel);
-        access_cost ac = {0, 0, 0, 0, 0};
-        if ((st = access_at(pl, n, pos, &ac, err)) != FAI_OK) goto done;
-        if (i == 0 || ac.t_up + ac.t_down > best.t_up + best.t_down) best = ac;
-      }
-      buf[k++] = best;
-    }
-    qsort(buf, k, sizeof *buf, cmp_cost);
-    const access_cost *m = &buf[k / 2];
-    fai_fedmeld_area_stats *as = &r->area[n];
-    as->t_up_s = m->t_up;
-    as->t_down_s = m->t_down;
-    as->up_energy_j = m->e_up;
-    as->down_energy_j = m->e_down;
-    as->min_gain_db = 10 * log10(m->min_gain);
-    r->energy_round_j += m->e_up + m->e_down;
-    if (m->t_up + m->t_down > worst) {
-      worst = m->t_up + m->t_down;
-      r->t_up_s = m->t_up;
-      r->t_down_s = m->t_down;
-    }
+  const long long nw = (long long)r->n_win;
+  access_cost *cost = malloc((nw ? (size_t)nw : 1) * sizeof *cost);
+  int *bad = calloc((nw ? (size_t)nw : 1), sizeof *bad);
+  if (!cost || !bad) {
+    free(cost);
+    free(bad);
+    return fai_error_set(err, FAI_ENOMEM, "out of memory (access links)");
   }
-  r->t_com_s = r->t_up_s + r->t_down_s;
+  fai_status st = FAI_OK;
+  /* Each window independently (disjoint slots, so any thread count gives the
+   * same numbers): the worse of the two window edges, where the limiting
+   * client sees the satellite at the mask (the middle is the best case). */
+#pragma omp parallel for schedule(dynamic, 256) \
+    num_threads(pl->p->threads > 0 ? pl->p->threads : omp_get_max_threads())
+  for (long long w = 0; w < nw; w++) {
+    const fai_fedmeld_window *x = &r->win[w];
+    const double ts[2] = {x->rise_s, x->set_s};
+    access_cost best = {0, 0, 0, 0, 0};
+    for (int i = 0; i < 2; i++) {
+      double pos[3], vel[3];
+      fai_propagate_sat(&prop, x->sat, ts[i], pos, vel);
+      access_cost ac = {0, 0, 0, 0, 0};
+      if (access_at(pl, x->area, pos, &ac, NULL) != FAI_OK) {
+        bad[w] = 1;
+        break;
+      }
+      if (i == 0 || ac.t_up + ac.t_down > best.t_up + best.t_down) best = ac;
+    }
+    cost[w] = best;
+  }
+  for (long long w = 0; w < nw; w++)
+    if (bad[w]) {  /* the first failure again, for its message */
+      double pos[3], vel[3];
+      access_cost ac;
+      fai_propagate_sat(&prop, r->win[w].sat, r->win[w].rise_s, pos, vel);
+      st = access_at(pl, r->win[w].area, pos, &ac, err);
+      if (st == FAI_OK) {
+        fai_propagate_sat(&prop, r->win[w].sat, r->win[w].set_s, pos, vel);
+        st = access_at(pl, r->win[w].area, pos, &ac, err);
+      }
+      if (st == FAI_OK) st = fai_error_set(err, FAI_EINTERNAL, "access link evaluation failed");
+      goto done;
+    }
+  {
+    size_t w = 0;
+    double worst = -1;
+    r->energy_round_j = 0;
+    for (int n = 0; n < pl->N; n++) {
+      const size_t w0 = w;
+      while (w < r->n_win && r->win[w].area == n) w++;
+      const size_t k = w - w0;
+      qsort(cost + w0, k, sizeof *cost, cmp_cost);
+      const access_cost *m = &cost[w0 + k / 2];
+      fai_fedmeld_area_stats *as = &r->area[n];
+      as->t_up_s = m->t_up;
+      as->t_down_s = m->t_down;
+      as->up_energy_j = m->e_up;
+      as->down_energy_j = m->e_down;
+      as->min_gain_db = 10 * log10(m->min_gain);
+      r->energy_round_j += m->e_up + m->e_down;
+      if (m->t_up + m->t_down > worst) {
+        worst = m->t_up + m->t_down;
+        r->t_up_s = m->t_up;
+        r->t_down_s = m->t_down;
+      }
+    }
+    r->t_com_s = r->t_up_s + r->t_down_s;
+  }
 done:
-  free(buf);
+  free(cost);
+  free(bad);
   return st;
 }
 
@@ -686,13 +725,20 @@ static fai_status isl_table(const planner *pl, const fai_fedmeld_plan_result *r,
 #pragma omp parallel num_threads(pl->p->threads > 0 ? pl->p->threads : omp_get_max_threads())
   {
     int *hop = malloc((size_t)S * sizeof *hop);
+    int *stamp = malloc((size_t)S * sizeof *stamp);
     double *prop = malloc((size_t)S * sizeof *prop);
     int *queue = malloc((size_t)S * sizeof *queue);
+    int *row = malloc(((size_t)S + 1) * sizeof *row);     /* this snapshot's alive links (CSR) */
+    int *col = malloc((size_t)(2 * L + 1) * sizeof *col);
+    double *wgt = malloc((size_t)(2 * L + 1) * sizeof *wgt);
     int hops[FAI_FEDMELD_MAX_AREAS][FAI_FEDMELD_MAX_AREAS];
     double props[FAI_FEDMELD_MAX_AREAS][FAI_FEDMELD_MAX_AREAS];
-    if (!hop || !prop || !queue) {
+    int bfs_id = 0;
+    if (!hop || !stamp || !prop || !queue || !row || !col || !wgt) {
 #pragma omp atomic write
       fail = 1;
+    } else {
+      for (int s = 0; s < S; s++) stamp[s] = -1;
     }
 #pragma omp for schedule(static)
     for (int k = 0; k < T; k++) {
@@ -700,7 +746,7 @@ static fai_status isl_table(const planner *pl, const fai_fedmeld_plan_result *r,
       o->agg_s = HUGE_VAL;
       o->hops_sum = 0;
       o->hops_max = 0;
-      if (!hop || !prop || !queue) continue;
+      if (!hop || !stamp || !prop || !queue || !row || !col || !wgt) continue;
       int src[FAI_FEDMELD_MAX_AREAS];
       int ok = 1;
       for (int n = 0; n < N && ok; n++) {
@@ -711,26 +757,51 @@ static fai_status isl_table(const planner *pl, const fai_fedmeld_plan_result *r,
       if (!ok) continue;
       const uint8_t *alive = tl->link_alive + (size_t)k * L;
       const double *dist = tl->link_dist + (size_t)k * L;
+      int e2 = 0;
+      for (int u = 0; u < S; u++) {
+        row[u] = e2;
+        for (int e = deg[u]; e < deg[u + 1]; e++)
+          if (alive[adj_l[e]]) {
+            col[e2] = adj[e];
+            wgt[e2++] = dist[adj_l[e]] / FAI_C_M_S;
+          }
+      }
+      row[S] = e2;
       for (int n = 0; n < N && ok; n++) {
-        for (int s = 0; s < S; s++) hop[s] = -1;
+        const int id = bfs_id++;
         int qh = 0, qt = 0;
+        stamp[src[n]] = id;
         hop[src[n]] = 0;
         prop[src[n]] = 0;
         queue[qt++] = src[n];
-        while (qh < qt) {
+        /* stop once every area's satellite is reached (BFS levels are final) */
+        int left = 0;
+        for (int m = 0; m < N; m++) {
+          int dup = src[m] == src[n];
+          for (int q = 0; q < m && !dup; q++) dup = src[q] == src[m];
+          left += !dup;
+        }
+        while (qh < qt && left > 0) {
           const int u = queue[qh++];
-          for (int e = deg[u]; e < deg[u + 1]; e++) {
-            const int v = adj[e];
-            if (hop[v] >= 0 || !alive[adj_l[e]]) continue;
+          for (int e = row[u]; e < row[u + 1]; e++) {
+            const int v = col[e];
+            if (stamp[v] == id) continue;
+            stamp[v] = id;
             hop[v] = hop[u] + 1;
-            prop[v] = prop[u] + dist[adj_l[e]] / FAI_C_M_S;
+            prop[v] = prop[u] + wgt[e];
             queue[qt++] = v;
+            for (int m = 0; m < N; m++)
+              if (src[m] == v) {
+                left--;
+                break;
+              }
           }
         }
         for (int m = 0; m < N; m++) {
-          hops[n][m] = hop[src[m]];
-          props[n][m] = prop[src[m]];
-          if (hop[src[m]] < 0) ok = 0;
+          const int reached = stamp[src[m]] == id;
+          hops[n][m] = reached ? hop[src[m]] : -1;
+          props[n][m] = reached ? prop[src[m]] : 0;
+          if (!reached) ok = 0;
         }
       }
       if (!ok) continue;
@@ -754,6 +825,10 @@ static fai_status isl_table(const planner *pl, const fai_fedmeld_plan_result *r,
       o->hops_sum = sum;
       o->hops_max = best_max;
     }
+    free(stamp);
+    free(row);
+    free(col);
+    free(wgt);
     free(hop);
     free(prop);
     free(queue);
@@ -777,9 +852,8 @@ static void sim_isl(const planner *pl, const fai_fedmeld_plan_result *r, const i
   for (;;) {
     double tx = t + tc;
     for (int n = 0; n < pl->N && tx < HUGE_VAL; n++) {
-      double at;
-      if (serve(pl, r, n, t + tc, &at) < 0) tx = HUGE_VAL;
-      else if (at + r->t_up_s > tx) tx = at + r->t_up_s;
+      const double at = ivec_next(&pl->cover[n], t + tc);
+      if (at + r->t_up_s > tx) tx = at + r->t_up_s;
     }
     if (!(tx <= pl->T)) break;
     /* the snapshot in force at tx, or the next one whose aggregation is possible */
@@ -832,14 +906,12 @@ fai_status fai_fedmeld_plan_from_timeline(const fai_timeline *tl, int n_gs,
                                           const fai_fedmeld_areas *areas,
                                           const fai_fedmeld_plan_params *p,
                                           fai_fedmeld_plan_result *r, fai_error *err) {
-  const double t_start = now_s();
+  const double t_start = now_s(), c_start = cpu_s();
   fai_status st = FAI_OK;
   planner pl;
   memset(&pl, 0, sizeof pl);
   isl_snap *tab = NULL;
-  const double timeline_s = r->timeline_s;
   memset(r, 0, sizeof *r);
-  r->timeline_s = timeline_s;
   if ((st = fai_fedmeld_constants_check(&p->k, err)) != FAI_OK) return st;
   if (!(p->model_bits > 0) || !isfinite(p->model_bits))
     return fai_error_set(err, FAI_EINVAL, "model size %g bits; expected a positive number",
@@ -864,13 +936,31 @@ fai_status fai_fedmeld_plan_from_timeline(const fai_timeline *tl, int n_gs,
                        "lengthen the scenario's duration", pl.T, pl.D);
     goto cleanup;
   }
+  pl.client_ecef = malloc(3 * (size_t)(areas->n_clients ? areas->n_clients : 1) * sizeof(double));
+  if (!pl.client_ecef) {
+    st = fai_error_set(err, FAI_ENOMEM, "out of memory (clients)");
+    goto cleanup;
+  }
+  for (int c = 0; c < areas->n_clients; c++)
+    fai_geodetic_to_ecef(areas->client_lat_deg[c] * FAI_DEG, areas->client_lon_deg[c] * FAI_DEG, 0,
+                         pl.client_ecef + 3 * (size_t)c);
   r->n_areas = pl.N;
   r->n_sats = pl.S;
   r->horizon_s = pl.T;
+  double ts = now_s();
+#define STAGE(i)                        \
+  do {                                  \
+    const double now = now_s();         \
+    r->stage_s[i] = now - ts;           \
+    ts = now;                           \
+  } while (0)
   FAI_TRY(build_windows(&pl, r, err));
   FAI_TRY(area_stats(&pl, r, err));
+  STAGE(0);
   FAI_TRY(carries(&pl, r, err));
+  STAGE(1);
   FAI_TRY(access_links(&pl, r, err));
+  STAGE(2);
   FAI_TRY(fai_fedmeld_design_solve(&p->k, pl.N, pl.T, r->t_com_s, r->t_travel_s, p->delta_cap,
                                    &r->design, err));
   {
@@ -892,6 +982,7 @@ fai_status fai_fedmeld_plan_from_timeline(const fai_timeline *tl, int n_gs,
     f->rounds = (long long)floor(pl.T / f->round_s);
     r->fixed_tau_bound = f->bound;
   }
+  STAGE(3);
   /* schemes' timing over the timeline */
   {
     const int S = pl.S;
@@ -927,12 +1018,14 @@ fai_status fai_fedmeld_plan_from_timeline(const fai_timeline *tl, int n_gs,
     sim_dispersal(&pl, r, r->design.tau, &r->dispersal);
     fai_fedmeld_baseline fixed_sim;
     sim_dispersal(&pl, r, r->fixed.tau, &fixed_sim);
+    STAGE(4);
     const int btau = p->baseline_tau > 0 ? p->baseline_tau : r->design.tau;
     if (n_gs > 0) sim_gs(&pl, r, btau, &r->gs);
     else {
       memset(&r->gs, 0, sizeof r->gs);
       r->gs.mean_round_s = r->gs.first_round_at_s = HUGE_VAL;
     }
+    STAGE(5);
     tab = malloc((size_t)tl->n_snaps * sizeof *tab);
     if (!tab) {
       st = fai_error_set(err, FAI_ENOMEM, "out of memory (ISL table)");
@@ -945,6 +1038,8 @@ fai_status fai_fedmeld_plan_from_timeline(const fai_timeline *tl, int n_gs,
       memset(&r->isl, 0, sizeof r->isl);
       r->isl.mean_round_s = r->isl.first_round_at_s = HUGE_VAL;
     }
+    STAGE(6);
+#undef STAGE
     double acc = 0;
     for (int n = 0; n < pl.N; n++) acc += (areas->v[n].n_clients + 1) * p->model_bits;
     r->dispersal.access_bits_round = fixed_sim.access_bits_round = acc;
@@ -994,6 +1089,7 @@ cleanup:
   free(tab);
   planner_free(&pl);
   r->plan_s = now_s() - t_start;
+  r->plan_cpu_s = cpu_s() - c_start;
   if (st != FAI_OK) {
     fai_fedmeld_plan_result_free(r);
   }
@@ -1035,14 +1131,16 @@ fai_status fai_fedmeld_plan_run(const fai_scenario *sc, const fai_fedmeld_areas 
   fai_timeline_opts_init(&o);
   o.paths = 0;
   o.contacts = 1;
-  const double t0 = now_s();
+  const double t0 = now_s(), c0 = cpu_s();
   FAI_TRY(fai_timeline_build(&sc2, be, &o, NULL, &tl, err));
-  res->timeline_s = now_s() - t0;
+  const double timeline_s = now_s() - t0, timeline_cpu_s = cpu_s() - c0;
   fai_info("fedmeld plan: timeline of %d satellites x %d snapshots, %d stations: %.2f s "
            "(propagate %.2f, links %.2f, visibility %.2f, contacts %.2f)",
-           tl.n_sats, tl.n_snaps, tl.n_stations, res->timeline_s, tl.timing_s[0], tl.timing_s[1],
+           tl.n_sats, tl.n_snaps, tl.n_stations, timeline_s, tl.timing_s[0], tl.timing_s[1],
            tl.timing_s[2], tl.timing_s[3]);
   st = fai_fedmeld_plan_from_timeline(&tl, n_gs, areas, p, res, err);
+  res->timeline_s = timeline_s;
+  res->timeline_cpu_s = timeline_cpu_s;
 cleanup:
   fai_timeline_free(&tl);
   free(merged.v);

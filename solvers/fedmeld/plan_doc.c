@@ -216,5 +216,10 @@ fai_status fai_fedmeld_plan_fill(const fai_fedmeld_plan_result *r, const fai_fed
   fai_plan_set_outcome(plan, FAI_OUTCOME_OPTIMAL);
   fai_plan_timing(plan, "timeline", r->timeline_s);
   fai_plan_timing(plan, "plan", r->plan_s);
+  fai_plan_timing(plan, "timeline_cpu", r->timeline_cpu_s);
+  fai_plan_timing(plan, "plan_cpu", r->plan_cpu_s);
+  static const char *const stages[] = {"plan_windows", "plan_carries", "plan_access",
+                                       "plan_design", "plan_dispersal", "plan_gs", "plan_isl"};
+  for (int i = 0; i < 7; i++) fai_plan_timing(plan, stages[i], r->stage_s[i]);
   return FAI_OK;
 }
