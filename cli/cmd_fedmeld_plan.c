@@ -115,6 +115,9 @@ static void print_summary(const fai_fedmeld_plan_result *r, const fai_fedmeld_ar
   printf("design: tau* %d, alpha* %.6g (nlopt %.6g), delta %d, T_I* %.6g s, rounds %lld, "
          "bound %.6g\n", d->tau, d->alpha, d->alpha_nlopt, d->delta, d->round_s, d->rounds,
          d->bound);
+  if (r->dispersal.rounds != d->rounds)
+    printf("coverage gaps: %lld rounds completed in the horizon (mean round %.6g s)\n",
+           r->dispersal.rounds, r->dispersal.mean_round_s);
   printf("ablations: bound %.6g with alpha 1/2, %.6g with tau %d\n", r->half_alpha_bound,
          r->fixed_tau_bound, r->fixed.tau);
   for (int i = 0; i < r->timing.n_schemes; i++) {

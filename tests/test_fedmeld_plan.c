@@ -420,3 +420,35 @@ Test(fedmeld_plan, timing_json_errors_are_located) {
   cr_assert_str_eq(err.file, "mem.json");
   json_decref(bad);
 }
+
+/* --- the simulator's entry point ----------------------------------------------------------- */
+
+Test(fedmeld_plan, default_timing_has_the_five_schemes, .timeout = 120) {
+  fai_fedmeld_timing t;
+  fai_error err;
+  cr_assert_eq(fai_fedmeld_plan_default_timing(1, 3600, &t, &err), FAI_OK, "%s", err.msg);
+  cr_assert_eq(t.n_areas, 8);
+  cr_assert_eq(t.clients_per_area, 5);
+  cr_assert_eq(t.horizon_s, 3600);
+  cr_assert(t.t_travel_s > 0 && t.t_com_s > 0);
+  cr_assert_eq(t.n_schemes, 5);
+  const char *names[] = {"fedmeld", "fedmeld-half-alpha", "fedmeld-fixed-tau", "gs", "isl"};
+  const fai_fl_scheme_kind kinds[] = {FAI_FL_DISPERSAL, FAI_FL_DISPERSAL, FAI_FL_DISPERSAL,
+                                      FAI_FL_GS, FAI_FL_ISL};
+  for (int i = 0; i < 5; i++) {
+    const fai_fedmeld_scheme *s = &t.schemes[i];
+    cr_assert_str_eq(s->name, names[i]);
+    cr_assert_eq(s->kind, kinds[i]);
+    cr_assert(s->tau >= 1);
+    cr_assert(s->round_s > 0 && s->round_s <= 3600, "%s: round %g s", s->name, s->round_s);
+    cr_assert(s->access_bits_round > 0);
+    /* aggregation links: dispersal uses access links only */
+    cr_assert_eq(s->feeder_bits_round > 0, kinds[i] == FAI_FL_GS, "%s", s->name);
+    cr_assert_eq(s->isl_bits_round > 0, kinds[i] == FAI_FL_ISL, "%s", s->name);
+  }
+  cr_assert(t.schemes[0].alpha > 0 && t.schemes[0].alpha < 0.5);
+  cr_assert(t.schemes[0].delta >= 1);
+  cr_assert_eq(t.schemes[1].alpha, 0.5);
+  cr_assert_eq(t.schemes[2].tau, 5);
+  cr_assert_eq(fai_fedmeld_plan_default_timing(1, -1, &t, &err), FAI_EINVAL);
+}

@@ -201,6 +201,10 @@ fai_status fai_fedmeld_plan_fill(const fai_fedmeld_plan_result *r, const fai_fed
                                   num(s->isl_bits_round)));
   }
   json_object_set_new(met, "links_per_round", links);
+  /* which link types each family aggregates over (the bits above are their per-round volumes) */
+  json_object_set_new(met, "aggregation_links",
+                      json_pack("{s:[s], s:[s, s], s:[s, s]}", "dispersal", "access", "gs",
+                                "access", "feeder", "isl", "access", "isl"));
   json_object_set_new(met, "fedmeld_dispersal", baseline_json(&r->dispersal, "dispersal"));
   fai_plan_set(plan, "metrics", met);
 
