@@ -34,7 +34,9 @@ static const char *const HELP =
     "  --n-areas N            default areas: how many sectors (8)\n"
     "  --clients K            default areas: clients per area (5)\n"
     "  --min-elevation DEG    coverage mask of the areas' clients (25)\n"
-    "  --uplink fdma|tdma     how an area's clients share the uplink (fdma)\n\n"
+    "  --uplink fdma|tdma     how an area's clients share the uplink (fdma)\n"
+    "  --coverage clients|site  an area is covered while every client (default) or its\n"
+    "                         site sees the satellite above the mask (site: faster)\n\n"
     "Design:\n"
     "  --horizon S            time budget T_total (default: the timeline's length)\n"
     "  --constants FILE       fluidai-fedmeld-constants JSON (e.g. pilot-run estimates)\n"
@@ -61,6 +63,7 @@ enum {
   OPT_CLIENTS,
   OPT_MINEL,
   OPT_UPLINK,
+  OPT_COVERAGE,
   OPT_HORIZON,
   OPT_CONSTANTS,
   OPT_L,
@@ -142,6 +145,7 @@ int cmd_fedmeld_plan(int argc, char **argv) {
       {"clients", required_argument, 0, OPT_CLIENTS},
       {"min-elevation", required_argument, 0, OPT_MINEL},
       {"uplink", required_argument, 0, OPT_UPLINK},
+      {"coverage", required_argument, 0, OPT_COVERAGE},
       {"horizon", required_argument, 0, OPT_HORIZON},
       {"constants", required_argument, 0, OPT_CONSTANTS},
       {"L", required_argument, 0, OPT_L},
@@ -168,7 +172,7 @@ int cmd_fedmeld_plan(int argc, char **argv) {
   const char *scen_path = NULL, *preset = NULL, *stations = NULL, *areas_path = NULL,
              *const_path = NULL;
   double duration = NAN, step = NAN, minel = NAN;
-  int n_areas = 8, clients = 5, uplink = -1;
+  int n_areas = 8, clients = 5, uplink = -1, coverage = -1;
   /* constants given on the command line, applied after --constants */
   double kv[11];
   int kset[11] = {0};
@@ -207,6 +211,11 @@ int cmd_fedmeld_plan(int argc, char **argv) {
         if (!strcmp(optarg, "fdma")) uplink = 0;
         else if (!strcmp(optarg, "tdma")) uplink = 1;
         else return bad("--uplink", optarg, "fdma or tdma");
+        break;
+      case OPT_COVERAGE:
+        if (!strcmp(optarg, "clients")) coverage = 0;
+        else if (!strcmp(optarg, "site")) coverage = 1;
+        else return bad("--coverage", optarg, "clients or site");
         break;
       case OPT_L: case OPT_SIGMA2: case OPT_ZETA2: case OPT_G2: case OPT_FGAP: case OPT_ETA:
       case OPT_BATCH: case OPT_C1: case OPT_C2: case OPT_C3: case OPT_TCMP: {
@@ -309,6 +318,7 @@ int cmd_fedmeld_plan(int argc, char **argv) {
   if (st != FAI_OK) goto fail;
   if (!isnan(minel)) areas.min_elev_deg = minel;
   if (uplink >= 0) areas.radio.uplink_tdma = uplink;
+  if (coverage >= 0) areas.coverage_site = coverage;
   if ((st = fai_backend_select(cc.backend, cc.threads, &be, &err)) != FAI_OK) goto fail;
   fai_interrupt_install();
   if ((st = fai_fedmeld_plan_run(&sc, &areas, &pp, &be, &res, &err)) != FAI_OK) goto fail;

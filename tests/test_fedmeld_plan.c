@@ -142,6 +142,24 @@ static void plan_files(const char *scen, const char *areas_path, int threads,
   fai_scenario_free(&sc);
 }
 
+/* Field-wise equality (the structs have padding). */
+static int same_windows(const fai_fedmeld_window *a, const fai_fedmeld_window *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (a[i].area != b[i].area || a[i].sat != b[i].sat || a[i].rise_s != b[i].rise_s ||
+        a[i].set_s != b[i].set_s || a[i].clipped != b[i].clipped)
+      return 0;
+  return 1;
+}
+
+static int same_carries(const fai_fedmeld_carry *a, const fai_fedmeld_carry *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (a[i].sat != b[i].sat || a[i].from != b[i].from || a[i].to != b[i].to ||
+        a[i].depart_s != b[i].depart_s || a[i].arrive_s != b[i].arrive_s ||
+        a[i].carry_s != b[i].carry_s)
+      return 0;
+  return 1;
+}
+
 Test(fedmeld_plan, carry_time_on_an_equatorial_ring_is_angle_over_relative_rate) {
   fai_fedmeld_plan_params pp;
   fai_fedmeld_plan_params_init(&pp);
@@ -222,8 +240,11 @@ Test(fedmeld_plan, plan_is_identical_for_one_and_two_threads) {
   char *s1 = fai_json_dumps(j1), *s2 = fai_json_dumps(j2);
   cr_assert_str_eq(s1, s2);
   cr_assert_eq(r1.n_carry, r2.n_carry);
-  cr_assert_eq(memcmp(r1.carry, r2.carry, r1.n_carry * sizeof *r1.carry), 0);
-  cr_assert_eq(memcmp(&r1.isl, &r2.isl, sizeof r1.isl), 0);
+  cr_assert(same_carries(r1.carry, r2.carry, r1.n_carry));
+  cr_assert(same_windows(r1.win, r2.win, r1.n_win));
+  cr_assert_eq(r1.isl.rounds, r2.isl.rounds);
+  cr_assert_eq(r1.isl.mean_round_s, r2.isl.mean_round_s);
+  cr_assert_eq(r1.gs.mean_round_s, r2.gs.mean_round_s);
   free(s1);
   free(s2);
   json_decref(j1);
@@ -451,4 +472,92 @@ Test(fedmeld_plan, default_timing_has_the_five_schemes, .timeout = 120) {
   cr_assert_eq(t.schemes[1].alpha, 0.5);
   cr_assert_eq(t.schemes[2].tau, 5);
   cr_assert_eq(fai_fedmeld_plan_default_timing(1, -1, &t, &err), FAI_EINVAL);
+}
+
+Test(fedmeld_plan, site_coverage_equals_client_coverage_when_the_client_is_at_the_site) {
+  fai_fedmeld_plan_params pp;
+  fai_fedmeld_plan_params_init(&pp);
+  fai_fedmeld_areas a1;
+  fai_fedmeld_plan_result r1;
+  fai_error err;
+  plan_files("tests/data/fedmeld-equator.json", "tests/data/fedmeld-equator-areas.json", 1, &pp,
+             &a1, &r1, FAI_OK, &err);
+  /* same areas, coverage by the site (here the one client's position) */
+  fai_scenario sc;
+  fai_scenario_init(&sc);
+  cr_assert_eq(fai_scenario_load_file("tests/data/fedmeld-equator.json", &sc, NULL, &err), FAI_OK);
+  fai_fedmeld_areas a2;
+  fai_fedmeld_areas_init(&a2);
+  cr_assert_eq(fai_fedmeld_areas_load_file("tests/data/fedmeld-equator-areas.json", sc.seed, &a2,
+                                           &err), FAI_OK);
+  a2.coverage_site = 1;
+  fai_backend be;
+  cr_assert_eq(fai_backend_select(FAI_BACKEND_CPU, 1, &be, &err), FAI_OK);
+  fai_fedmeld_plan_result r2;
+  cr_assert_eq(fai_fedmeld_plan_run(&sc, &a2, &pp, &be, &r2, &err), FAI_OK, "%s", err.msg);
+  cr_assert_eq(r1.n_win, r2.n_win);
+  cr_assert(same_windows(r1.win, r2.win, r1.n_win));
+  cr_assert_eq(r1.t_travel_s, r2.t_travel_s);
+  cr_assert_eq(r1.t_com_s, r2.t_com_s);
+  fai_fedmeld_plan_result_free(&r1);
+  fai_fedmeld_plan_result_free(&r2);
+  fai_fedmeld_areas_free(&a1);
+  fai_fedmeld_areas_free(&a2);
+  fai_scenario_free(&sc);
+}
+
+Test(fedmeld_plan, client_coverage_windows_lie_inside_every_clients_contacts) {
+  /* Two clients 100 km apart on the equator: each area window must be
+   * covered by both clients' own (site-mode) windows of the same satellite. */
+  static const char *areas_txt =
+      "{\"format\": \"fluidai-fedmeld-areas\", \"version\": 1, \"areas\": [\n"
+      " {\"name\": \"a\", \"lat_min_deg\": -5, \"lat_max_deg\": 5, \"lon_min_deg\": -45, \"lon_max_deg\": 45,\n"
+      "  \"clients\": [{\"lat_deg\": 0, \"lon_deg\": -0.45}, {\"lat_deg\": 0.3, \"lon_deg\": 0.45}]},\n"
+      " {\"name\": \"b\", \"lat_min_deg\": -5, \"lat_max_deg\": 5, \"lon_min_deg\": 135, \"lon_max_deg\": -135,\n"
+      "  \"clients\": [{\"lat_deg\": 0, \"lon_deg\": 180}]}]}";
+  fai_scenario sc;
+  fai_scenario_init(&sc);
+  fai_error err;
+  cr_assert_eq(fai_scenario_load_file("tests/data/fedmeld-equator.json", &sc, NULL, &err), FAI_OK);
+  fai_fedmeld_areas a;
+  fai_fedmeld_areas_init(&a);
+  cr_assert_eq(fai_fedmeld_areas_load_string(areas_txt, "two.json", 1, &a, &err), FAI_OK, "%s",
+               err.msg);
+  fai_backend be;
+  cr_assert_eq(fai_backend_select(FAI_BACKEND_CPU, 1, &be, &err), FAI_OK);
+  fai_fedmeld_plan_params pp;
+  fai_fedmeld_plan_params_init(&pp);
+  fai_fedmeld_plan_result all;
+  cr_assert_eq(fai_fedmeld_plan_run(&sc, &a, &pp, &be, &all, &err), FAI_OK, "%s", err.msg);
+  int checked = 0;
+  for (int c = 0; c < 2; c++) {
+    /* area "a" served by client c alone, as its site */
+    fai_fedmeld_areas one;
+    fai_fedmeld_areas_init(&one);
+    cr_assert_eq(fai_fedmeld_areas_load_string(areas_txt, "two.json", 1, &one, &err), FAI_OK);
+    one.coverage_site = 1;
+    one.v[0].site_lat_deg = a.client_lat_deg[c];
+    one.v[0].site_lon_deg = a.client_lon_deg[c];
+    one.v[1].site_lat_deg = 0;
+    one.v[1].site_lon_deg = 180;
+    fai_fedmeld_plan_result r;
+    cr_assert_eq(fai_fedmeld_plan_run(&sc, &one, &pp, &be, &r, &err), FAI_OK, "%s", err.msg);
+    for (size_t i = 0; i < all.n_win; i++) {
+      if (all.win[i].area != 0) continue;
+      int inside = 0;
+      for (size_t j = 0; j < r.n_win && !inside; j++)
+        inside = r.win[j].area == 0 && r.win[j].sat == all.win[i].sat &&
+                 r.win[j].rise_s <= all.win[i].rise_s + 1e-6 &&
+                 r.win[j].set_s >= all.win[i].set_s - 1e-6;
+      cr_assert(inside, "window %zu of area a (sat %d, %g..%g s) not inside client %d's", i,
+                all.win[i].sat, all.win[i].rise_s, all.win[i].set_s, c);
+      checked++;
+    }
+    fai_fedmeld_plan_result_free(&r);
+    fai_fedmeld_areas_free(&one);
+  }
+  cr_assert(checked > 0);
+  fai_fedmeld_plan_result_free(&all);
+  fai_fedmeld_areas_free(&a);
+  fai_scenario_free(&sc);
 }

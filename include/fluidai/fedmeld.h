@@ -70,7 +70,10 @@ typedef struct fai_fedmeld_timing {
  *   - A satellite COVERS an area while every one of the area's clients sees it
  *     at elevation >= the mask (so one multicast reaches them all).  The
  *     area's windows are the intersections of the clients' refined contact
- *     windows with that satellite (orbitgen contacts, < 1 ms).
+ *     windows with that satellite (orbitgen contacts, < 1 ms).  With
+ *     coverage "site" the area's site alone decides (faster; clients near
+ *     the window's edges may then be slightly below the mask, which their
+ *     link budgets price in).
  *   - A CARRY is a satellite's window over area n followed by its next window
  *     (over any area) being over area n+1: it departs at the end of the first
  *     window and arrives at the start of the second.  Its carry time is
@@ -128,6 +131,9 @@ typedef struct fai_fedmeld_areas {
   int n_clients;                          /* over all areas */
   double *client_lat_deg, *client_lon_deg;/* [n_clients] malloc'd */
   double min_elev_deg;                    /* coverage mask (25) */
+  int coverage_site;                      /* 0: covered while every client sees the satellite
+                                             (default); 1: while the site does (cheaper: one
+                                             contact list per area instead of one per client) */
   fai_fedmeld_radio radio;
   char source[FAI_ERROR_FILE_MAX];        /* file name or "<default>" */
 } fai_fedmeld_areas;

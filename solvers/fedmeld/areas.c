@@ -320,8 +320,9 @@ static fai_status read_area(const fai_jv *o, int ai, const gen_spec *def, uint64
 
 static fai_status load_doc(fai_json_doc *doc, uint64_t seed, fai_fedmeld_areas *a,
                            fai_error *err) {
-  static const char *const keys[] = {"format", "version", "name", "min_elevation_deg", "radio",
-                                     "clients", "areas", NULL};
+  static const char *const keys[] = {"format", "version", "name", "min_elevation_deg", "coverage",
+                                     "radio", "clients", "areas", NULL};
+  static const char *const cov[] = {"clients", "site", NULL};
   fai_status st;
   fai_jv root = fai_jv_root(doc);
   if (!json_is_object(root.v))
@@ -342,6 +343,9 @@ static fai_status load_doc(fai_json_doc *doc, uint64_t seed, fai_fedmeld_areas *
   if ((st = fai_jv_number(&root, "min_elevation_deg", 0, a->min_elev_deg, 0, 89.9,
                           &a->min_elev_deg, err)))
     return st;
+  int ci = a->coverage_site;
+  if ((st = fai_jv_enum(&root, "coverage", 0, ci, cov, &ci, err))) return st;
+  a->coverage_site = ci;
   fai_jv m;
   if (fai_jv_member(&root, "radio", &m) && (st = read_radio(&m, &a->radio, err))) return st;
   gen_spec def = {1, 5, GEN_DISC, 100};

@@ -206,12 +206,14 @@ static fai_status build_windows(planner *pl, fai_fedmeld_plan_result *r, fai_err
   const double t0 = tl->t_s[0], t1 = tl->t_s[tl->n_snaps - 1];
   for (int n = 0; n < pl->N; n++) {
     const fai_fedmeld_area *ar = &pl->areas->v[n];
-    const int g0 = pl->n_gs + ar->client_off;
+    /* the area's points: its clients, or its site alone (coverage "site") */
+    const int g0 = pl->n_gs + (pl->areas->coverage_site ? n : ar->client_off);
+    const int npts = pl->areas->coverage_site ? 1 : ar->n_clients;
     for (int s = 0; s < S; s++) {
       cur.n = 0;
       for (size_t c = first[(size_t)g0 * S + s]; c < CEND(g0, s); c++)
         if (ivec_push(&cur, tl->contacts[c].rise_s, tl->contacts[c].set_s)) goto oom;
-      for (int j = 1; j < ar->n_clients && cur.n; j++) {
+      for (int j = 1; j < npts && cur.n; j++) {
         const int g = g0 + j;
         nxt.n = 0;
         size_t i = 0, c = first[(size_t)g * S + s];
@@ -297,8 +299,10 @@ static fai_status area_stats(planner *pl, fai_fedmeld_plan_result *r, fai_error 
   if (missing)
     return fai_error_set_at(err, FAI_EINVAL, pl->areas->source, 0, 0, NULL,
                             "%d area%s never covered within the %g s timeline (no satellite seen "
-                            "by all of the area's clients at elevation >= %g°): %s",
-                            missing, missing > 1 ? "s" : "", pl->D, pl->areas->min_elev_deg, names);
+                            "by %s at elevation >= %g°): %s",
+                            missing, missing > 1 ? "s" : "", pl->D,
+                            pl->areas->coverage_site ? "the area's site" : "all of the area's clients",
+                            pl->areas->min_elev_deg, names);
   return FAI_OK;
 }
 
@@ -917,11 +921,12 @@ fai_status fai_fedmeld_plan_from_timeline(const fai_timeline *tl, int n_gs,
     return fai_error_set(err, FAI_EINVAL, "model size %g bits; expected a positive number",
                          p->model_bits);
   if (areas->n < 2) return fai_error_set(err, FAI_EINVAL, "%d areas; expected at least 2", areas->n);
-  if (tl->n_stations != n_gs + areas->n_clients || !tl->contacts)
+  const int n_pts = areas->coverage_site ? areas->n : areas->n_clients;
+  if (tl->n_stations != n_gs + n_pts || !tl->contacts)
     return fai_error_set(err, FAI_EINTERNAL,
                          "timeline has %d stations and %s contacts; expected %d ground stations + "
-                         "%d clients with contact windows", tl->n_stations,
-                         tl->contacts ? "with" : "no", n_gs, areas->n_clients);
+                         "%d area points with contact windows", tl->n_stations,
+                         tl->contacts ? "with" : "no", n_gs, n_pts);
   pl.tl = tl;
   pl.areas = areas;
   pl.p = p;
@@ -1109,12 +1114,21 @@ fai_status fai_fedmeld_plan_run(const fai_scenario *sc, const fai_fedmeld_areas 
                          "time budget %g s is longer than the timeline (%g s); shorten --horizon "
                          "or lengthen the scenario's duration", p->horizon_s, sc->duration_s);
   fai_station_set merged = {0, NULL};
-  merged.n = n_gs + areas->n_clients;
+  merged.n = n_gs + (areas->coverage_site ? areas->n : areas->n_clients);
   merged.v = calloc((size_t)merged.n, sizeof *merged.v);
   if (!merged.v) return fai_error_set(err, FAI_ENOMEM, "out of memory (stations)");
   if (n_gs) memcpy(merged.v, sc->stations.v, (size_t)n_gs * sizeof *merged.v);
   for (int n = 0; n < areas->n; n++) {
     const fai_fedmeld_area *ar = &areas->v[n];
+    if (areas->coverage_site) {
+      fai_station *x = &merged.v[n_gs + n];
+      snprintf(x->name, sizeof x->name, "%s/site", ar->name);
+      x->lat_rad = ar->site_lat_deg * FAI_DEG;
+      x->lon_rad = ar->site_lon_deg * FAI_DEG;
+      x->alt_m = 0;
+      x->min_elev_rad = areas->min_elev_deg * FAI_DEG;
+      continue;
+    }
     for (int j = 0; j < ar->n_clients; j++) {
       fai_station *x = &merged.v[n_gs + ar->client_off + j];
       snprintf(x->name, sizeof x->name, "%s/c%d", ar->name, j);

@@ -31,6 +31,7 @@ static json_t *areas_json(const fai_fedmeld_areas *a) {
   json_t *o = json_object();
   json_object_set_new(o, "source", json_string(a->source));
   json_object_set_new(o, "min_elevation_deg", num(a->min_elev_deg));
+  json_object_set_new(o, "coverage", json_string(a->coverage_site ? "site" : "clients"));
   const fai_fedmeld_radio *r = &a->radio;
   json_t *ro = json_object();
   json_object_set_new(ro, "frequency_hz", num(r->frequency_hz));
