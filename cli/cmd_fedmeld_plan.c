@@ -321,7 +321,16 @@ int cmd_fedmeld_plan(int argc, char **argv) {
   if (coverage >= 0) areas.coverage_site = coverage;
   if ((st = fai_backend_select(cc.backend, cc.threads, &be, &err)) != FAI_OK) goto fail;
   fai_interrupt_install();
-  if ((st = fai_fedmeld_plan_run(&sc, &areas, &pp, &be, &res, &err)) != FAI_OK) goto fail;
+  {
+    cli_progress cp;
+    fai_progress prog;
+    cli_progress_init(&cp, cc.quiet ? PROGRESS_NONE : cc.progress, &prog);
+    pp.progress = &prog;
+    st = fai_fedmeld_plan_run(&sc, &areas, &pp, &be, &res, &err);
+    cli_progress_finish(&cp);
+    pp.progress = NULL;
+    if (st != FAI_OK) goto fail;
+  }
   if ((st = fai_plan_init(&plan, "fedmeld.plan", sc.seed, &err)) != FAI_OK) goto fail;
   if ((st = fai_fedmeld_plan_fill(&res, &areas, &pp, &plan, &err)) != FAI_OK) goto fail;
   json_object_set_new(json_object_get(plan.doc, "inputs"), "scenario", fai_scenario_to_json(&sc));

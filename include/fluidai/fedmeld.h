@@ -87,7 +87,8 @@ typedef struct fai_fedmeld_timing {
  * track of the first shell (so consecutive sites lie along the track, as the
  * protocol needs), 5 clients uniform in a 100 km disc around the site. */
 
-struct json_t; /* jansson's json_t */
+struct json_t;       /* jansson's json_t */
+struct fai_progress; /* include/fluidai/log.h */
 
 #define FAI_FEDMELD_MAX_AREAS 64
 #define FAI_FEDMELD_MAX_CLIENTS 1024   /* per area */
@@ -221,6 +222,7 @@ typedef struct fai_fedmeld_plan_params {
   int delta_cap;          /* > 0: largest δ considered (0: none) */
   int threads;            /* 0: default */
   int max_carries;        /* carries listed in the plan (0: all) */
+  const struct fai_progress *progress; /* timeline build progress (NULL: none) */
 } fai_fedmeld_plan_params;
 void fai_fedmeld_plan_params_init(fai_fedmeld_plan_params *p);
 

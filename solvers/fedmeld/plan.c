@@ -1146,7 +1146,7 @@ fai_status fai_fedmeld_plan_run(const fai_scenario *sc, const fai_fedmeld_areas 
   o.paths = 0;
   o.contacts = 1;
   const double t0 = now_s(), c0 = cpu_s();
-  FAI_TRY(fai_timeline_build(&sc2, be, &o, NULL, &tl, err));
+  FAI_TRY(fai_timeline_build(&sc2, be, &o, p->progress, &tl, err));
   const double timeline_s = now_s() - t0, timeline_cpu_s = cpu_s() - c0;
   fai_info("fedmeld plan: timeline of %d satellites x %d snapshots, %d stations: %.2f s "
            "(propagate %.2f, links %.2f, visibility %.2f, contacts %.2f)",
