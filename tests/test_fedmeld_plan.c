@@ -561,3 +561,57 @@ Test(fedmeld_plan, client_coverage_windows_lie_inside_every_clients_contacts) {
   fai_fedmeld_areas_free(&a);
   fai_scenario_free(&sc);
 }
+
+Test(fedmeld_plan, fdma_tdma_and_multicast_times_follow_one_link_budget) {
+  /* Three clients at one spot share one channel gain g.  TDMA: t = 3·bits/(B·log2(1+s)),
+   * s = P_c·g/(B·N0); FDMA: t = bits/((B/3)·log2(1 + 3s)); the multicast download:
+   * bits/(W·log2(1 + P_sat·g/(W·N0))).  Recover s from TDMA and predict the rest. */
+  static const char *txt =
+      "{\"format\": \"fluidai-fedmeld-areas\", \"version\": 1, \"radio\": {\"uplink\": \"%s\"},\n"
+      " \"areas\": [\n"
+      " {\"name\": \"a\", \"lat_min_deg\": -5, \"lat_max_deg\": 5, \"lon_min_deg\": -45, \"lon_max_deg\": 45,\n"
+      "  \"clients\": [{\"lat_deg\": 0, \"lon_deg\": 0}, {\"lat_deg\": 0, \"lon_deg\": 0},\n"
+      "              {\"lat_deg\": 0, \"lon_deg\": 0}]},\n"
+      " {\"name\": \"b\", \"lat_min_deg\": -5, \"lat_max_deg\": 5, \"lon_min_deg\": 135, \"lon_max_deg\": -135,\n"
+      "  \"clients\": [{\"lat_deg\": 0, \"lon_deg\": 180}]}]}";
+  fai_scenario sc;
+  fai_scenario_init(&sc);
+  fai_error err;
+  cr_assert_eq(fai_scenario_load_file("tests/data/fedmeld-equator.json", &sc, NULL, &err), FAI_OK);
+  fai_backend be;
+  cr_assert_eq(fai_backend_select(FAI_BACKEND_CPU, 1, &be, &err), FAI_OK);
+  fai_fedmeld_plan_params pp;
+  fai_fedmeld_plan_params_init(&pp);
+  fai_fedmeld_area_stats st[2];
+  fai_fedmeld_radio radio;
+  for (int m = 0; m < 2; m++) {
+    char buf[2048];
+    snprintf(buf, sizeof buf, txt, m ? "tdma" : "fdma");
+    fai_fedmeld_areas a;
+    fai_fedmeld_areas_init(&a);
+    cr_assert_eq(fai_fedmeld_areas_load_string(buf, "radio.json", 1, &a, &err), FAI_OK, "%s",
+                 err.msg);
+    cr_assert_eq(a.radio.uplink_tdma, m);
+    radio = a.radio;
+    fai_fedmeld_plan_result r;
+    cr_assert_eq(fai_fedmeld_plan_run(&sc, &a, &pp, &be, &r, &err), FAI_OK, "%s", err.msg);
+    st[m] = r.area[0];
+    fai_fedmeld_plan_result_free(&r);
+    fai_fedmeld_areas_free(&a);
+  }
+  const double bits = pp.model_bits, B = radio.ul_bandwidth_hz, W = radio.dl_bandwidth_hz;
+  const double s = pow(2, 3 * bits / (B * st[1].t_up_s)) - 1;
+  const double fdma = bits / ((B / 3) * log2(1 + 3 * s));
+  cr_assert(fabs(st[0].t_up_s - fdma) <= 1e-9 * fdma, "fdma %.12g s, predicted %.12g s",
+            st[0].t_up_s, fdma);
+  cr_assert(st[0].t_up_s < st[1].t_up_s);  /* FDMA concentrates each client's power */
+  const double s_dl = s * (radio.sat_power_w / radio.client_power_w) * (B / W);
+  const double down = bits / (W * log2(1 + s_dl));
+  cr_assert(fabs(st[0].t_down_s - down) <= 1e-9 * down, "download %.12g s, predicted %.12g s",
+            st[0].t_down_s, down);
+  cr_assert_eq(st[0].t_down_s, st[1].t_down_s);
+  /* energies: the clients transmit for their upload time; the satellite at full power */
+  cr_assert(fabs(st[1].up_energy_j - radio.client_power_w * st[1].t_up_s) <= 1e-9);
+  cr_assert(fabs(st[0].down_energy_j - radio.sat_power_w * st[0].t_down_s) <= 1e-9);
+  fai_scenario_free(&sc);
+}
