@@ -615,3 +615,38 @@ Test(fedmeld_plan, fdma_tdma_and_multicast_times_follow_one_link_budget) {
   cr_assert(fabs(st[0].down_energy_j - radio.sat_power_w * st[0].t_down_s) <= 1e-9);
   fai_scenario_free(&sc);
 }
+
+Test(fedmeld_plan, areas_written_in_the_plan_load_back_to_the_same_areas) {
+  fai_fedmeld_areas a, b;
+  fai_fedmeld_areas_init(&a);
+  fai_fedmeld_areas_init(&b);
+  fai_error err;
+  cr_assert_eq(fai_fedmeld_areas_default(8, 5, 53, 53, 550e3, 9, &a, &err), FAI_OK);
+  a.radio.uplink_tdma = 1;
+  a.radio.dl_energy_j = 2.5;
+  a.coverage_site = 1;
+  json_t *j = fai_fedmeld_areas_to_json(&a);
+  char *txt = fai_json_dumps(j);
+  /* a different seed: explicit positions do not depend on it */
+  cr_assert_eq(fai_fedmeld_areas_load_string(txt, "plan-areas.json", 77, &b, &err), FAI_OK, "%s",
+               err.msg);
+  cr_assert_eq(b.n, a.n);
+  cr_assert_eq(b.n_clients, a.n_clients);
+  cr_assert_eq(b.coverage_site, 1);
+  cr_assert_eq(b.radio.uplink_tdma, 1);
+  cr_assert_eq(b.radio.dl_energy_j, 2.5);
+  for (int n = 0; n < a.n; n++) {
+    cr_assert_str_eq(b.v[n].name, a.v[n].name);
+    cr_assert_eq(b.v[n].site_lat_deg, a.v[n].site_lat_deg);
+    cr_assert_eq(b.v[n].site_lon_deg, a.v[n].site_lon_deg);
+    cr_assert_eq(b.v[n].n_clients, a.v[n].n_clients);
+  }
+  for (int c = 0; c < a.n_clients; c++) {
+    cr_assert_eq(b.client_lat_deg[c], a.client_lat_deg[c]);
+    cr_assert_eq(b.client_lon_deg[c], a.client_lon_deg[c]);
+  }
+  free(txt);
+  json_decref(j);
+  fai_fedmeld_areas_free(&a);
+  fai_fedmeld_areas_free(&b);
+}

@@ -152,6 +152,9 @@ fai_status fai_fedmeld_areas_load_file(const char *path, uint64_t seed, fai_fedm
                                        fai_error *err);
 fai_status fai_fedmeld_areas_load_string(const char *text, const char *name, uint64_t seed,
                                          fai_fedmeld_areas *a, fai_error *err);
+/* The areas as a loadable document with every client's position (the plan's
+ * inputs.areas); loading it gives the same areas whatever the seed. */
+struct json_t *fai_fedmeld_areas_to_json(const fai_fedmeld_areas *a);
 
 /* --- SC-MR design (PAPERS §4.2) ---------------------------------------------------- */
 

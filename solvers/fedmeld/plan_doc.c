@@ -27,9 +27,13 @@ static json_t *constants_json(const fai_fedmeld_constants *k) {
   return o;
 }
 
-static json_t *areas_json(const fai_fedmeld_areas *a) {
+/* The areas as a loadable "fluidai-fedmeld-areas" document (clients as
+ * explicit positions), so `jq .inputs.areas plan.json` re-runs the same set-up. */
+json_t *fai_fedmeld_areas_to_json(const fai_fedmeld_areas *a) {
   json_t *o = json_object();
-  json_object_set_new(o, "source", json_string(a->source));
+  json_object_set_new(o, "format", json_string("fluidai-fedmeld-areas"));
+  json_object_set_new(o, "version", json_integer(1));
+  json_object_set_new(o, "name", json_string(a->source));
   json_object_set_new(o, "min_elevation_deg", num(a->min_elev_deg));
   json_object_set_new(o, "coverage", json_string(a->coverage_site ? "site" : "clients"));
   const fai_fedmeld_radio *r = &a->radio;
@@ -38,7 +42,7 @@ static json_t *areas_json(const fai_fedmeld_areas *a) {
   json_object_set_new(ro, "dl_bandwidth_hz", num(r->dl_bandwidth_hz));
   json_object_set_new(ro, "ul_bandwidth_hz", num(r->ul_bandwidth_hz));
   json_object_set_new(ro, "sat_power_w", num(r->sat_power_w));
-  json_object_set_new(ro, "dl_energy_j", num(r->dl_energy_j));
+  if (isfinite(r->dl_energy_j)) json_object_set_new(ro, "dl_energy_j", num(r->dl_energy_j));
   json_object_set_new(ro, "client_power_w", num(r->client_power_w));
   json_object_set_new(ro, "sat_gain_dbi", num(r->sat_gain_dbi));
   json_object_set_new(ro, "client_gain_dbi", num(r->client_gain_dbi));
@@ -110,7 +114,7 @@ fai_status fai_fedmeld_plan_fill(const fai_fedmeld_plan_result *r, const fai_fed
   json_object_set_new(in, "fixed_tau", json_integer(p->fixed_tau));
   json_object_set_new(in, "baseline_tau", json_integer(p->baseline_tau));
   json_object_set_new(in, "delta_cap", json_integer(p->delta_cap));
-  json_object_set_new(in, "areas", areas_json(areas));
+  json_object_set_new(in, "areas", fai_fedmeld_areas_to_json(areas));
   fai_plan_set(plan, "inputs", in);
 
   /* decisions */
