@@ -26,6 +26,7 @@
 /* issue 4 op declarations */
 /* issue 6 op declarations: lsm */
 /* issue 6 op declarations: leoedge */
+#include "cpu_leoedge.h"
 /* issue 7 op declarations */
 
 /* Items per interrupt poll.  A chunk is one parallel region (a few µs to
@@ -365,6 +366,7 @@ static const fai_backend cpu_instance = {
     /* issue 4 ops */
     /* issue 6 ops: lsm */
     /* issue 6 ops: leoedge */
+    .leoedge_reps = fai__cpu_leoedge_reps,
     /* issue 7 ops */
     .threads = 0,
     .device = 0,

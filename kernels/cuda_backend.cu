@@ -27,6 +27,7 @@
 /* issue 4 op declarations */
 /* issue 6 op declarations: lsm */
 /* issue 6 op declarations: leoedge */
+#include "cuda_leoedge.h"
 /* issue 7 op declarations */
 
 /* Device bytes one chunk may use (outputs + scratch); inputs that every chunk
@@ -865,6 +866,7 @@ static const fai_backend cu_instance = {
     /* issue 4 ops */
     /* issue 6 ops: lsm */
     /* issue 6 ops: leoedge */
+    fai__cu_leoedge_reps,
     /* issue 7 ops */
     0, 0};
 

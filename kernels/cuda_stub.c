@@ -63,6 +63,13 @@ static fai_status stub_cache_eval(const fai_backend *be, const fai_cache_view *v
   return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
 }
 
+/* issue 6, leoedge */
+static fai_status stub_leoedge_reps(const fai_backend *be, const double *cfg, uint64_t seed,
+                                    int scheme, int r0, int n_reps, double *rep_out, double *util,
+                                    fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
 static const fai_backend stub_instance = {
     .name = "cuda",
     .probe = stub_probe,
@@ -78,6 +85,7 @@ static const fai_backend stub_instance = {
     /* issue 4 ops */
     /* issue 6 ops: lsm */
     /* issue 6 ops: leoedge */
+    .leoedge_reps = stub_leoedge_reps,
     /* issue 7 ops */
     .threads = 0,
     .device = 0,

@@ -8,7 +8,9 @@
  * served in dispatch order).  Containers carry a background utilisation
  * b_o from other ground services: a task's CPU work W runs at the remaining
  * share, so its service takes W / (1 − b_o) and the container's utilisation
- * is b_o + (1 − b_o)·busy.  The load the schedulers see is the measured one,
+ * is b_o + (1 − b_o)·busy.  Above a knee (the paper's observed 50 %) a
+ * container slows down by 1 + κ·(L − knee)₊ / (1 − L) (contention for
+ * cores, caches and memory bandwidth), L its measured load at dispatch.  The load the schedulers see is the measured one,
  * L_o(τ) = b_o + (CPU work dispatched to o in the last window_s seconds) /
  * window_s, kept in bins of bin_s seconds.
  *
@@ -48,6 +50,9 @@ enum {
   FAI_LEO_CFG_BITS_LO,            /* bits per image, uniform [lo, hi] */
   FAI_LEO_CFG_BITS_HI,
   FAI_LEO_CFG_GROUND_S_PER_IMAGE, /* ground model CPU time per image on a speed-1 container */
+  FAI_LEO_CFG_KNEE,               /* load above which containers slow down (contention) */
+  FAI_LEO_CFG_KNEE_GAIN,          /* κ: slowdown 1 + κ·(L − knee)₊ / (1 − L), L <= 0.95 */
+  FAI_LEO_CFG_GROUND_ACC,         /* accuracy of the ground model, [0,1] */
   FAI_LEO_CFG_SCALARS             /* number of scalar slots */
 };
 /* Per satellite: local s/image, link rate (bit/s), loss factor p, accuracy. */
@@ -65,6 +70,7 @@ enum {
   FAI_LEO_REP_OFFLOADED,   /* of which offloaded */
   FAI_LEO_REP_EXEC_SUM_S,  /* Σ (finish − arrival), summed in dispatch order */
   FAI_LEO_REP_UTIL_MEAN,   /* mean over seconds of the per-second utilisation */
+  FAI_LEO_REP_ACC_SUM,     /* Σ accuracy of the model that ran each task */
   FAI_LEO_REP_FIELDS
 };
 /* Decision schemes evaluated inside the core. */
@@ -220,8 +226,13 @@ FAI_HD double fai_leo_load(const double *cfg, const fai_leo_state *s, int o, dou
 FAI_HD double fai_leo_work_on(const double *cfg, const fai_leo_task *t, int o) {
   return t->work_s / fai_leo_cont(cfg, o)[0];
 }
-FAI_HD double fai_leo_service_on(const double *cfg, const fai_leo_task *t, int o) {
-  return fai_leo_work_on(cfg, t, o) / (1.0 - fai_leo_cont(cfg, o)[1]);
+FAI_HD double fai_leo_service_on(const double *cfg, const fai_leo_state *s, const fai_leo_task *t,
+                                 int o, double tau) {
+  double l = fai_leo_load(cfg, s, o, tau), slow = 1.0;
+  const double knee = cfg[FAI_LEO_CFG_KNEE];
+  if (l > 0.95) l = 0.95;
+  if (l > knee) slow += cfg[FAI_LEO_CFG_KNEE_GAIN] * (l - knee) / (1.0 - l);
+  return fai_leo_work_on(cfg, t, o) / (1.0 - fai_leo_cont(cfg, o)[1]) * slow;
 }
 
 /* Completion-time estimates at decision time τ (what LEOEdge's benefit uses). */
@@ -240,7 +251,7 @@ FAI_HD double fai_leo_ground_finish(const double *cfg, const fai_leo_state *s, i
                                     const fai_leo_task *t, int o, double tau) {
   const double tx = fai_leo_tx_end(cfg, s, sat, t, tau);
   const double start = s->cont_free[o] > tx ? s->cont_free[o] : tx;
-  return start + fai_leo_service_on(cfg, t, o);
+  return start + fai_leo_service_on(cfg, s, t, o, tau);
 }
 
 /* Adds (1 − b_o)·busy seconds of [a, b) to util_acc per simulated second. */
@@ -264,7 +275,7 @@ FAI_HD double fai_leo_dispatch_ground(const double *cfg, fai_leo_state *s, int s
                                       const fai_leo_task *t, int o, double tau) {
   const double tx = fai_leo_tx_end(cfg, s, sat, t, tau);
   const double start = s->cont_free[o] > tx ? s->cont_free[o] : tx;
-  const double f = start + fai_leo_service_on(cfg, t, o);
+  const double f = start + fai_leo_service_on(cfg, s, t, o, tau);
   const double bin = cfg[FAI_LEO_CFG_BIN_S];
   const double cur = (double)(int64_t)(tau / bin);
   const int slot = (int)((int64_t)cur % s->n_bins);
@@ -319,7 +330,7 @@ FAI_HD void fai_leo_rep_rule(const double *cfg, uint64_t seed, int rep, int sche
   const double dur = cfg[FAI_LEO_CFG_DURATION_S];
   const int T = (int)dur + ((double)(int)dur < dur ? 1 : 0);
   fai_leo_state s;
-  double tasks = 0.0, off = 0.0, exec = 0.0;
+  double tasks = 0.0, off = 0.0, exec = 0.0, acc = 0.0;
   int i;
   fai_leo_state_init(cfg, scratch, util_acc, T, &s);
   for (i = 0; i < n; ++i) {
@@ -352,6 +363,7 @@ FAI_HD void fai_leo_rep_rule(const double *cfg, uint64_t seed, int rep, int sche
       tasks += 1.0;
       off += go ? 1.0 : 0.0;
       exec += fin - tau;
+      acc += go ? cfg[FAI_LEO_CFG_GROUND_ACC] : fai_leo_sat(cfg, best)[3];
       next_t[best] = tau + nx.gap_s;
       next_j[best] = (double)(j + 1);
     }
@@ -360,6 +372,7 @@ FAI_HD void fai_leo_rep_rule(const double *cfg, uint64_t seed, int rep, int sche
   out[FAI_LEO_REP_OFFLOADED] = off;
   out[FAI_LEO_REP_EXEC_SUM_S] = exec;
   out[FAI_LEO_REP_UTIL_MEAN] = 0.0;
+  out[FAI_LEO_REP_ACC_SUM] = acc;
   if (util_acc) {
     double u = 0.0;
     int sec;

@@ -219,6 +219,7 @@ typedef struct fai_leo_sim_result {
   double *util_series[FAI_LEO_S_COUNT]; /* [T] replication 0's per-second utilisation */
   double mean_exec_s[FAI_LEO_S_COUNT];  /* over all replications' tasks */
   double mean_util[FAI_LEO_S_COUNT];    /* over replications and seconds */
+  double mean_acc[FAI_LEO_S_COUNT];     /* mean accuracy of the model that ran each task */
   double tasks[FAI_LEO_S_COUNT];        /* Σ over replications */
   double offloaded[FAI_LEO_S_COUNT];
   fai_leo_layer_stats st;               /* LEOEdge, Σ over epochs and replications */
