@@ -267,9 +267,9 @@ void fai_leo_gen_params_init(fai_leo_gen_params *g) {
 
 /* Round to 4 significant digits so the JSON stays readable. */
 static double r4(double v) {
-  if (v == 0) return 0;
-  const double e = pow(10.0, floor(log10(fabs(v))) - 3);
-  return round(v / e) * e;
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.4g", v);
+  return strtod(buf, NULL);
 }
 
 fai_status fai_leo_generate(const fai_leo_gen_params *g, fai_leo_instance *in, fai_error *err) {
