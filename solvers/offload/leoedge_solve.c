@@ -382,7 +382,9 @@ fai_status fai_leo_relaxed_nlopt(const fai_leo_relaxed *r, double *y, double *va
   const nlopt_result nr = nlopt_optimize(opt, x, &f);
   nlopt_destroy(opt);
   fai_status st = FAI_OK;
-  if (nr < 0)
+  /* ROUNDOFF_LIMITED is common on these degenerate LPs and still leaves the
+   * best point found in x: keep it (the value is of its feasible repair). */
+  if (nr < 0 && nr != NLOPT_ROUNDOFF_LIMITED)
     st = fai_error_set(err, FAI_EINTERNAL, "NLopt SLSQP failed on the LEOEdge relaxation (%d)",
                        (int)nr);
   else {
