@@ -115,6 +115,20 @@ fai_status fai_leo_instance_alloc(fai_leo_instance *in, int n, int k, int j, int
   return FAI_OK;
 }
 
+/* A number that must be > 0 (and <= hi): "value 0; expected a number in (0, hi]". */
+static fai_status positive(const fai_jv *obj, const char *key, int required, double def, double hi,
+                           double *out, fai_error *err) {
+  fai_status st = fai_jv_number(obj, key, required, def, -INFINITY, INFINITY, out, err);
+  if (st != FAI_OK) return st;
+  if (!(*out > 0) || !(*out <= hi)) {
+    fai_jv x;
+    fai_jv_member(obj, key, &x);
+    return fai_jv_error(&x, FAI_EINVAL, err, "value %g is out of range; expected a number in (0, %g]",
+                        *out, hi);
+  }
+  return FAI_OK;
+}
+
 /* Count tasks and containers first, then fill. */
 static fai_status load_doc(const fai_json_doc *doc, fai_leo_instance *in, fai_error *err) {
   static const char *const keys[] = {"format", "version", "name", "seed", "alpha", "load_cap",
@@ -140,8 +154,8 @@ static fai_status load_doc(const fai_json_doc *doc, fai_leo_instance *in, fai_er
   FAI_TRY(fai_jv_int(&root, "seed", 0, 1, 0, INT64_MAX, &ll, err));
   in->seed = (uint64_t)ll;
   FAI_TRY(fai_jv_number(&root, "alpha", 0, 0.5, 0, 1, &in->alpha, err));
-  FAI_TRY(fai_jv_number(&root, "load_cap", 0, 0.5, 1e-9, 1, &in->load_cap, err));
-  FAI_TRY(fai_jv_number(&root, "window_s", 0, 10, 1e-6, 1e9, &in->window_s, err));
+  FAI_TRY(positive(&root, "load_cap", 0, 0.5, 1, &in->load_cap, err));
+  FAI_TRY(positive(&root, "window_s", 0, 10, 1e9, &in->window_s, err));
   if (fai_jv_member(&root, "ground_model", &gm)) {
     FAI_TRY(fai_jv_expect_object(&gm, gkeys, err));
     FAI_TRY(fai_jv_number(&gm, "accuracy", 1, 0, 0, 1, &in->ground_acc, err));
@@ -177,8 +191,8 @@ static fai_status load_doc(const fai_json_doc *doc, fai_leo_instance *in, fai_er
     snprintf(def, sizeof def, "sat%d", i);
     FAI_TRY(fai_jv_string(&si, "id", 0, def, &s, err));
     snprintf(in->sat_id[i], sizeof in->sat_id[i], "%s", s);
-    FAI_TRY(fai_jv_number(&si, "rate_bps", 1, 0, 1e-300, 1e15, &in->rate_bps[i], err));
-    FAI_TRY(fai_jv_number(&si, "loss_factor", 0, 1, 1e-300, 1e6, &in->loss[i], err));
+    FAI_TRY(positive(&si, "rate_bps", 1, 0, 1e15, &in->rate_bps[i], err));
+    FAI_TRY(positive(&si, "loss_factor", 0, 1, 1e6, &in->loss[i], err));
     FAI_TRY(fai_jv_number(&si, "accuracy", 1, 0, 0, 1, &in->sat_acc[i], err));
     fai_jv_member(&si, "tasks", &ts);
     for (size_t q = 0; q < json_array_size(ts.v); q++, k++) {
@@ -187,7 +201,7 @@ static fai_status load_doc(const fai_json_doc *doc, fai_leo_instance *in, fai_er
       in->task_sat[k] = i;
       FAI_TRY(fai_jv_number(&t, "bits", 1, 0, 0, 1e15, &in->bits[k], err));
       FAI_TRY(fai_jv_number(&t, "local_s", 1, 0, 0, 1e9, &in->local_s[k], err));
-      FAI_TRY(fai_jv_number(&t, "work_s", 1, 0, 1e-12, 1e9, &in->work_s[k], err));
+      FAI_TRY(positive(&t, "work_s", 1, 0, 1e9, &in->work_s[k], err));
     }
   }
   o = 0;
@@ -203,7 +217,7 @@ static fai_status load_doc(const fai_json_doc *doc, fai_leo_instance *in, fai_er
       fai_jv c = fai_jv_index(&cs, q);
       FAI_TRY(fai_jv_expect_object(&c, ckeys, err));
       in->cont_srv[o] = s2;
-      FAI_TRY(fai_jv_number(&c, "speed", 0, 1, 1e-9, 1e9, &in->speed[o], err));
+      FAI_TRY(positive(&c, "speed", 0, 1, 1e9, &in->speed[o], err));
       /* b_o = 1 would leave no share for tasks (service time infinite). */
       FAI_TRY(fai_jv_number(&c, "base_load", 0, 0, 0, 0.999999, &in->base_load[o], err));
       FAI_TRY(fai_jv_number(&c, "wait_s", 0, 0, 0, 1e9, &in->wait_s[o], err));

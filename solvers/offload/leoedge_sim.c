@@ -352,6 +352,7 @@ fai_status fai_leo_simulate(const fai_leo_sim_params *p, fai_leo_sim_result *res
   fai_status st = FAI_OK;
   double *rep_out = NULL, *util = NULL;
   leo_rep *reps = NULL;
+  int rearm = 0;
   res->n_secs = T;
   res->secs_done = T;
   res->reps = R;
@@ -361,40 +362,6 @@ fai_status fai_leo_simulate(const fai_leo_sim_params *p, fai_leo_sim_result *res
       st = fai_error_set(err, FAI_ENOMEM, "out of memory");
       goto cleanup;
     }
-  }
-  /* Fixed-rule schemes on the backend. */
-  const fai_backend *be = p->backend ? p->backend : fai_backend_cpu();
-  rep_out = malloc(sizeof(double) * FAI_LEO_REP_FIELDS * (size_t)R);
-  util = malloc(sizeof(double) * (size_t)T * (size_t)R);
-  if (!rep_out || !util) {
-    st = fai_error_set(err, FAI_ENOMEM, "out of memory");
-    goto cleanup;
-  }
-  for (int sc = FAI_LEO_S_THRESHOLD; sc <= FAI_LEO_S_WORKLOAD; sc++) {
-    if (!(p->schemes & (1 << sc))) continue;
-    const int rule = sc == FAI_LEO_S_THRESHOLD ? FAI_LEO_SCHEME_THRESHOLD : FAI_LEO_SCHEME_WORKLOAD;
-    st = be->leoedge_reps(be, cfg, p->seed, rule, 0, R, rep_out, util, err);
-    if (st == FAI_EINTR) {
-      res->interrupted = 1;
-      res->secs_done = 0;
-      st = FAI_OK;
-      goto cleanup;
-    }
-    if (st != FAI_OK) goto cleanup;
-    double tasks = 0, off = 0, ex = 0, um = 0, ac = 0;
-    for (int r = 0; r < R; r++) {
-      ac += rep_out[(size_t)r * FAI_LEO_REP_FIELDS + FAI_LEO_REP_ACC_SUM];
-      tasks += rep_out[(size_t)r * FAI_LEO_REP_FIELDS + FAI_LEO_REP_TASKS];
-      off += rep_out[(size_t)r * FAI_LEO_REP_FIELDS + FAI_LEO_REP_OFFLOADED];
-      ex += rep_out[(size_t)r * FAI_LEO_REP_FIELDS + FAI_LEO_REP_EXEC_SUM_S];
-      um += rep_out[(size_t)r * FAI_LEO_REP_FIELDS + FAI_LEO_REP_UTIL_MEAN];
-    }
-    memcpy(res->util_series[sc], util, sizeof(double) * (size_t)T);
-    res->tasks[sc] = tasks;
-    res->offloaded[sc] = off;
-    res->mean_exec_s[sc] = tasks > 0 ? ex / tasks : 0.0;
-    res->mean_util[sc] = um / R;
-    res->mean_acc[sc] = tasks > 0 ? ac / tasks : 0.0;
   }
   if (p->schemes & (1 << FAI_LEO_S_LEOEDGE)) {
     reps = calloc((size_t)R, sizeof *reps);
@@ -432,7 +399,52 @@ fai_status fai_leo_simulate(const fai_leo_sim_params *p, fai_leo_sim_result *res
     res->mean_acc[FAI_LEO_S_LEOEDGE] = tasks > 0 ? ac / tasks : 0.0;
     res->secs_done = done;
   }
+  /* Fixed-rule schemes on the backend, over the seconds LEOEdge completed:
+   * after a Ctrl-C during LEOEdge they catch up to the same second (fast),
+   * with the interrupt flag held back meanwhile and raised again after. */
+  rearm = res->interrupted;
+  if (rearm) {
+    cfg[FAI_LEO_CFG_DURATION_S] = res->secs_done;
+    fai_interrupt_reset();
+  }
+  if (res->secs_done > 0) {
+    const fai_backend *be = p->backend ? p->backend : fai_backend_cpu();
+    rep_out = malloc(sizeof(double) * FAI_LEO_REP_FIELDS * (size_t)R);
+    util = calloc((size_t)T * (size_t)R + 1, sizeof(double));
+    if (!rep_out || !util) {
+      st = fai_error_set(err, FAI_ENOMEM, "out of memory");
+      goto cleanup;
+    }
+    for (int sc = FAI_LEO_S_THRESHOLD; sc <= FAI_LEO_S_WORKLOAD; sc++) {
+      if (!(p->schemes & (1 << sc))) continue;
+      const int rule = sc == FAI_LEO_S_THRESHOLD ? FAI_LEO_SCHEME_THRESHOLD : FAI_LEO_SCHEME_WORKLOAD;
+      st = be->leoedge_reps(be, cfg, p->seed, rule, 0, R, rep_out, util, err);
+      if (st == FAI_EINTR) {
+        res->interrupted = 1;
+        res->secs_done = 0;
+        fai_error_clear(err);
+        st = FAI_OK;
+        goto cleanup;
+      }
+      if (st != FAI_OK) goto cleanup;
+      double tasks = 0, off = 0, ex = 0, um = 0, ac = 0;
+      for (int r = 0; r < R; r++) {
+        ac += rep_out[(size_t)r * FAI_LEO_REP_FIELDS + FAI_LEO_REP_ACC_SUM];
+        tasks += rep_out[(size_t)r * FAI_LEO_REP_FIELDS + FAI_LEO_REP_TASKS];
+        off += rep_out[(size_t)r * FAI_LEO_REP_FIELDS + FAI_LEO_REP_OFFLOADED];
+        ex += rep_out[(size_t)r * FAI_LEO_REP_FIELDS + FAI_LEO_REP_EXEC_SUM_S];
+        um += rep_out[(size_t)r * FAI_LEO_REP_FIELDS + FAI_LEO_REP_UTIL_MEAN];
+      }
+      memcpy(res->util_series[sc], util, sizeof(double) * (size_t)T);
+      res->tasks[sc] = tasks;
+      res->offloaded[sc] = off;
+      res->mean_exec_s[sc] = tasks > 0 ? ex / tasks : 0.0;
+      res->mean_util[sc] = um / R;
+      res->mean_acc[sc] = tasks > 0 ? ac / tasks : 0.0;
+    }
+  }
 cleanup:
+  if (rearm) fai_interrupt_request();
   if (reps)
     for (int r = 0; r < R; r++) free(reps[r].util);
   free(reps);
