@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "fluidai/json.h"
@@ -223,7 +224,10 @@ static int cmd_simulate(cli_common *cc, fai_leo_sim_params *sp, const char *inst
   sp->backend = &be;
   fai_interrupt_install();
   cli_progress_init(&cp, cc->quiet ? PROGRESS_NONE : cc->progress, &sp->progress);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   st = fai_leo_simulate(sp, &res, &err);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
   cli_progress_finish(&cp);
   if (st != FAI_OK) goto fail;
   if (fai_interrupted()) fai_interrupt_reset(); /* let the writers finish */
@@ -270,6 +274,7 @@ static int cmd_simulate(cli_common *cc, fai_leo_sim_params *sp, const char *inst
     fai_plan_set(&plan, "utilisation_per_second", series);
     fai_plan_set_outcome(&plan, res.interrupted ? FAI_OUTCOME_INTERRUPTED : FAI_OUTCOME_COMPLETE);
     fai_plan_run_info(&plan, be.name, cc->threads);
+    fai_plan_timing(&plan, "simulate", (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
   }
   if (cc->out && (st = fai_plan_write(&plan, cc->out, &err)) != FAI_OK) goto fail;
   if (csv && (st = write_csv(csv, sp, &res, &err)) != FAI_OK) goto fail;
