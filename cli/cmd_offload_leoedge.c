@@ -458,13 +458,22 @@ int cmd_offload_leoedge(int argc, char **argv) {
     if (txt) fputs(txt, stdout);
     free(txt);
   } else if (!cc.quiet) {
-    int off = 0;
+    int off = 0, viol = 0;
+    const double P = isnan(lp.load_cap) ? in.load_cap : lp.load_cap;
     for (int k = 0; k < in.n_tasks; k++) off += sol.cont[k] >= 0;
-    printf("%s: %s, %d tasks -> %d offloaded; benefit %.6g (relaxed %.6g, reference %.6g, "
-           "gap %.2e); iterations %lld; messages sat-lbs %lld, lbs-srv %lld, srv-cont %lld\n",
-           path, fai_leo_algo_name(lp.algo), in.n_tasks, off, sol.rounded, sol.relaxed,
-           sol.reference, sol.ref_gap, sol.st.iter_bot, sol.st.msg_sat_lbs, sol.st.msg_lbs_srv,
-           sol.st.msg_srv_cont);
+    for (int o = 0; o < in.n_cont; o++) viol += sol.load[o] > fmax(P, in.base_load[o]) + 1e-12;
+    printf("%s: %s, %d tasks -> %d offloaded; benefit %.6g", path, fai_leo_algo_name(lp.algo),
+           in.n_tasks, off, sol.rounded);
+    if (lp.algo == FAI_LEO_DISTRIBUTED)
+      printf(" (relaxed %.6g, reference %.6g, gap %.2e); iterations top/middle/bottom "
+             "%lld/%lld/%lld; messages sat-lbs %lld, lbs-srv %lld, srv-cont %lld\n",
+             sol.relaxed, sol.reference, sol.ref_gap, sol.st.iter_top, sol.st.iter_mid,
+             sol.st.iter_bot, sol.st.msg_sat_lbs, sol.st.msg_lbs_srv, sol.st.msg_srv_cont);
+    else if (lp.algo == FAI_LEO_CENTRAL)
+      printf(" (relaxed LP optimum %.6g)\n", sol.relaxed);
+    else
+      printf(" (relaxed optimum %.6g); %d container%s over the load cap\n", sol.reference, viol,
+             viol == 1 ? "" : "s");
   }
   if (sol.outcome == FAI_OUTCOME_INTERRUPTED) code = FAI_EXIT_INTERRUPTED;
   fai_plan_free(&plan);
