@@ -6,9 +6,9 @@
  * latency and accuracy are the "with adaptation" figures of §11.4 for
  * device i mod 8; a task is a batch of 8–40 images (per-task jitter
  * ×U[0.9, 1.3] on the local time) of 15–45 kbit per image.  The ground
- * model (accuracy 80 %) needs 6 ms of CPU per image on a free container.
- * Containers carry a background utilisation b_o = 0.40 + 0.10·U from other
- * ground services.  Per satellite, tasks arrive as a Poisson process with
+ * model (accuracy 80 %) needs 8 ms of CPU per image on a free container.
+ * Containers carry a background utilisation b_o = 0.30 + 0.10·U from other
+ * ground services, and slow down above the 50 % knee (leoedge_core.h).  Per satellite, tasks arrive as a Poisson process with
  * mean interarrival 7.5 s (light: one per U[5,10] s on average), 2 s
  * (normal) or 1 s (heavy); every draw is Philox (seed, stream WORKLOAD).
  *
@@ -17,9 +17,11 @@
  * measured container load is below the cap), both to the least-loaded
  * container and decided on arrival, run on the backend
  * (kernels/leoedge_core.h); LEOEdge collects the arrivals of each decision
- * epoch and solves the layered problem over them with the current measured
- * loads and queue estimates, here on the host with the same core functions
- * for draws, queues and loads.  Replications are independent (Philox keys
+ * epoch plus the tasks still waiting in local queues and solves the layered
+ * problem over them with the current measured loads and queue estimates,
+ * here on the host with the same core functions for draws, links,
+ * containers and loads (its local FIFO queues are kept here, since waiting
+ * tasks can still be offloaded).  Replications are independent (Philox keys
  * them) and run in parallel; every reduction is in replication order. */
 #include <math.h>
 #include <omp.h>
