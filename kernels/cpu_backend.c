@@ -27,6 +27,7 @@
 /* issue 6 op declarations: lsm */
 #include "cpu_lsm.h"
 /* issue 6 op declarations: leoedge */
+#include "cpu_leoedge.h"
 /* issue 7 op declarations */
 
 /* Items per interrupt poll.  A chunk is one parallel region (a few µs to
@@ -367,6 +368,7 @@ static const fai_backend cpu_instance = {
     /* issue 6 ops: lsm */
     .lsm_ratio = fai__cpu_lsm_ratio,
     /* issue 6 ops: leoedge */
+    .leoedge_reps = fai__cpu_leoedge_reps,
     /* issue 7 ops */
     .threads = 0,
     .device = 0,

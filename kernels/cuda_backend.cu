@@ -28,6 +28,7 @@
 /* issue 6 op declarations: lsm */
 #include "cuda_lsm.h"
 /* issue 6 op declarations: leoedge */
+#include "cuda_leoedge.h"
 /* issue 7 op declarations */
 
 /* Device bytes one chunk may use (outputs + scratch); inputs that every chunk
@@ -867,6 +868,7 @@ static const fai_backend cu_instance = {
     /* issue 6 ops: lsm */
     fai__cuda_lsm_ratio,
     /* issue 6 ops: leoedge */
+    fai__cu_leoedge_reps,
     /* issue 7 ops */
     0, 0};
 

@@ -69,6 +69,13 @@ static fai_status stub_lsm_ratio(const fai_backend *be, int64_t n, const double 
   return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
 }
 
+/* issue 6, leoedge */
+static fai_status stub_leoedge_reps(const fai_backend *be, const double *cfg, uint64_t seed,
+                                    int scheme, int r0, int n_reps, double *rep_out, double *util,
+                                    fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
 static const fai_backend stub_instance = {
     .name = "cuda",
     .probe = stub_probe,
@@ -85,6 +92,7 @@ static const fai_backend stub_instance = {
     /* issue 6 ops: lsm */
     .lsm_ratio = stub_lsm_ratio,
     /* issue 6 ops: leoedge */
+    .leoedge_reps = stub_leoedge_reps,
     /* issue 7 ops */
     .threads = 0,
     .device = 0,

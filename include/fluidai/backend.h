@@ -219,6 +219,14 @@ struct fai_backend {
                           int max_steps, double *lam, double *delay_s, fai_error *err);
 
   /* --- ops of issue 6, leoedge (offloading: kernels/leoedge_core.h) --- */
+  /* LEOEdge simulation replications r0 .. r0 + n_reps − 1 of the fixed-rule
+   * scheme `scheme` (FAI_LEO_SCHEME_LOCAL/THRESHOLD/WORKLOAD) on the flat
+   * configuration cfg (fai_leo_cfg_len(N, O) doubles, kernels/leoedge_core.h)
+   * with Philox seed `seed`: rep_out[q·FAI_LEO_REP_FIELDS + f] (tasks,
+   * offloaded, Σ execution time (s), mean utilisation, Σ accuracy) and, when util is not
+   * NULL, the per-second utilisation util[q·T + t], T = ceil(duration). */
+  fai_status (*leoedge_reps)(const fai_backend *be, const double *cfg, uint64_t seed, int scheme,
+                             int r0, int n_reps, double *rep_out, double *util, fai_error *err);
 
   /* --- ops of issue 7 (federated learning: kernels/fl_core.h) --- */
 
