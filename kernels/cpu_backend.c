@@ -27,6 +27,7 @@
 /* issue 6 op declarations: lsm */
 /* issue 6 op declarations: leoedge */
 /* issue 7 op declarations */
+#include "cpu_fl.h"
 
 /* Items per interrupt poll.  A chunk is one parallel region (a few µs to
  * start), so chunks are sized to take roughly milliseconds. */
@@ -366,6 +367,8 @@ static const fai_backend cpu_instance = {
     /* issue 6 ops: lsm */
     /* issue 6 ops: leoedge */
     /* issue 7 ops */
+    .fl_local_sgd = fai_cpu_fl_local_sgd,
+    .fl_logits = fai_cpu_fl_logits,
     .threads = 0,
     .device = 0,
 };
