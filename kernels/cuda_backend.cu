@@ -28,6 +28,7 @@
 /* issue 6 op declarations: lsm */
 /* issue 6 op declarations: leoedge */
 /* issue 7 op declarations */
+#include "cuda_fl.h"
 
 /* Device bytes one chunk may use (outputs + scratch); inputs that every chunk
  * reads (tables, graphs, ground points) come on top. */
@@ -866,6 +867,7 @@ static const fai_backend cu_instance = {
     /* issue 6 ops: lsm */
     /* issue 6 ops: leoedge */
     /* issue 7 ops */
+    fai_cuda_fl_local_sgd, fai_cuda_fl_logits,
     0, 0};
 
 extern "C" {
