@@ -21,7 +21,10 @@ static int fl_threads(const fai_backend *be) {
 }
 
 int64_t fai_fl_cpu_work_floats(const fai_fl_shape *s, int batch) {
-  return 2 * (int64_t)batch * s->act_floats + s->max_width + 16;
+  int64_t wt = 0; /* transposed hidden-layer weights (delta) */
+  for (int l = 1; l + 1 < s->nd; ++l)
+    if ((int64_t)s->dims[l] * s->dims[l + 1] > wt) wt = (int64_t)s->dims[l] * s->dims[l + 1];
+  return 2 * (int64_t)batch * s->act_floats + s->max_width + wt + 16;
 }
 
 /* h[b][j] = bias[j] + Σ_i a[b][i]·W[i][j] (ReLU when relu). */
@@ -89,11 +92,27 @@ double fai_fl_cpu_pass(const fai_fl_shape *s, int B, const uint8_t *x, const uin
     const int n_in = s->dims[l], n_out = s->dims[l + 1];
     float *W = params + s->w_off[l], *bias = params + s->b_off[l];
     const float *a = act[l], *e = del[l + 1];
-    if (l > 0) /* delta of the layer below, from the weights before this step */
-      for (int b = 0; b < B; ++b)
-        for (int i = 0; i < n_in; ++i)
-          del[l][(size_t)b * n_in + i] = fai_fl_delta_elem(
-              a[(size_t)b * n_in + i], e + (size_t)b * n_out, W + (size_t)i * n_out, n_out);
+    if (l > 0) {
+      /* Delta of the layer below, from the weights before this step:
+       * fai_fl_delta_elem's sums (j ascending, zero e skipped), vectorised
+       * over i through a transposed copy of W. */
+      float *wt = work + 2 * (int64_t)B * s->act_floats + s->max_width;
+      for (int i = 0; i < n_in; ++i)
+        for (int j = 0; j < n_out; ++j) wt[(size_t)j * n_in + i] = W[(size_t)i * n_out + j];
+      for (int b = 0; b < B; ++b) {
+        float *d = del[l] + (size_t)b * n_in;
+        const float *ab = a + (size_t)b * n_in, *eb = e + (size_t)b * n_out;
+        for (int i = 0; i < n_in; ++i) d[i] = 0.0f;
+        for (int j = 0; j < n_out; ++j) {
+          const float ej = eb[j];
+          const float *row = wt + (size_t)j * n_in;
+          if (ej == 0.0f) continue;
+#pragma omp simd
+          for (int i = 0; i < n_in; ++i) d[i] = d[i] + ej * row[i];
+        }
+        for (int i = 0; i < n_in; ++i) d[i] = ab[i] > 0.0f ? d[i] : 0.0f;
+      }
+    }
     for (int i = 0; i < n_in; ++i) {
       float *w = W + (size_t)i * n_out;
       for (int j = 0; j < n_out; ++j) g[j] = 0.0f;

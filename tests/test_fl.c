@@ -352,6 +352,80 @@ Test(fl, pilot_constants) {
   fai_fl_dataset_free(&te);
 }
 
+/* The CUDA kernels' element order, on the host: one SGD step of one client
+ * computed element by element with the core functions (as cuda_fl.cu does). */
+static void reference_step(const fai_fl_shape *s, int B, const uint8_t *x, const uint8_t *y,
+                           float *p, float lr) {
+  const int L = s->nd - 1;
+  float *act[4], *del[4];
+  for (int l = 0; l <= L; ++l) {
+    act[l] = calloc((size_t)B * s->dims[l], sizeof(float));
+    del[l] = calloc((size_t)B * s->dims[l], sizeof(float));
+  }
+  for (int k = 0; k < B * s->dims[0]; ++k) act[0][k] = fai_fl_pixel(x[k]);
+  for (int l = 0; l < L; ++l)
+    for (int b = 0; b < B; ++b)
+      for (int j = 0; j < s->dims[l + 1]; ++j)
+        act[l + 1][b * s->dims[l + 1] + j] =
+            fai_fl_forward_elem(act[l] + b * s->dims[l], s->dims[l], p + s->w_off[l],
+                                p + s->b_off[l], s->dims[l + 1], j, l < L - 1);
+  for (int b = 0; b < B; ++b)
+    fai_fl_softmax_grad(act[L] + b * s->dims[L], s->dims[L], y[b], del[L] + b * s->dims[L]);
+  const float scale = fai_fl_step_scale(lr, B);
+  for (int l = L - 1; l >= 0; --l) {
+    const int ni = s->dims[l], no = s->dims[l + 1];
+    float *W = p + s->w_off[l], *bias = p + s->b_off[l];
+    if (l > 0)
+      for (int b = 0; b < B; ++b)
+        for (int i = 0; i < ni; ++i)
+          del[l][b * ni + i] = fai_fl_delta_elem(act[l][b * ni + i], del[l + 1] + b * no,
+                                                 W + (size_t)i * no, no);
+    for (int i = 0; i < ni; ++i)
+      for (int j = 0; j < no; ++j) {
+        float g = 0.0f;
+        for (int b = 0; b < B; ++b) g = fai_fl_mac(g, act[l][b * ni + i], del[l + 1][b * no + j]);
+        W[(size_t)i * no + j] = fai_fl_update(W[(size_t)i * no + j], scale, g);
+      }
+    for (int j = 0; j < no; ++j) {
+      float g = 0.0f;
+      for (int b = 0; b < B; ++b) g = g + del[l + 1][b * no + j];
+      bias[j] = fai_fl_update(bias[j], scale, g);
+    }
+  }
+  for (int l = 0; l <= L; ++l) {
+    free(act[l]);
+    free(del[l]);
+  }
+}
+
+Test(fl, cpu_op_matches_elementwise_reference_bits) {
+  const int dims[4] = {30, 17, 13, 10};
+  fai_fl_shape s;
+  fai_error err;
+  cr_assert_eq(fai_fl_shape_init(&s, 4, dims), 0);
+  const int C = 3, tau = 4, B = 6, rows = C * tau * B;
+  uint8_t *x = malloc((size_t)rows * 30), *y = malloc((size_t)rows);
+  for (int i = 0; i < rows * 30; ++i)
+    x[i] = (i % 4 == 1) ? 0 : (uint8_t)(fai_rng_uniform(4, FAI_STREAM_TEST, (uint64_t)i) * 256.0);
+  for (int i = 0; i < rows; ++i) y[i] = (uint8_t)((i * 7) % 10);
+  float *a = malloc((size_t)C * s.n_params * sizeof(float));
+  float *b = malloc((size_t)C * s.n_params * sizeof(float));
+  for (int64_t k = 0; k < C * s.n_params; ++k)
+    a[k] = (float)(0.4 * (fai_rng_uniform(8, FAI_STREAM_TEST, (uint64_t)k) - 0.5));
+  memcpy(b, a, (size_t)C * s.n_params * sizeof(float));
+  fai_backend be;
+  cpu_be(&be, 2);
+  cr_assert_eq(be.fl_local_sgd(&be, 4, dims, C, tau, B, 0.3f, x, y, a, &err), FAI_OK);
+  for (int c = 0; c < C; ++c)
+    for (int t = 0; t < tau; ++t) {
+      const int row = (c * tau + t) * B;
+      reference_step(&s, B, x + row * 30, y + row, b + (int64_t)c * s.n_params, 0.3f);
+    }
+  cr_assert_eq(memcmp(a, b, (size_t)C * s.n_params * sizeof(float)), 0,
+               "blocked cpu loops differ from the element order");
+  free(x), free(y), free(a), free(b);
+}
+
 /* ------------------------------------------------------------------ parity */
 
 Test(parity, fl_local_sgd_and_logits_cuda_match_cpu_bytes) {
