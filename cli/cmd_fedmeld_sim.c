@@ -304,6 +304,8 @@ int cmd_fedmeld_sim(int argc, char **argv) {
   memset(&test, 0, sizeof test);
   memset(&res, 0, sizeof res);
 
+  fai_interrupt_install(); /* before the data load: Ctrl-C then stops at the first round */
+
   /* Timing. */
   if (plan_path) {
     if ((st = fai_json_load_file(plan_path, &pdoc, &err)) != FAI_OK) goto fail;
@@ -367,7 +369,6 @@ int cmd_fedmeld_sim(int argc, char **argv) {
 
   fai_backend be;
   if ((st = fai_backend_select(cc.backend, cc.threads, &be, &err)) != FAI_OK) goto fail;
-  fai_interrupt_install();
   cli_progress cp;
   cli_progress_init(&cp, cc.quiet ? PROGRESS_NONE : cc.progress, &sp.progress);
   const double t0 = wall_s();

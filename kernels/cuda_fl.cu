@@ -200,10 +200,6 @@ extern "C" fai_status fai_cuda_fl_logits(const fai_backend *be, int n_dims, cons
                     cudaMemcpyHostToDevice));
   for (int64_t i0 = 0; i0 < n; i0 += FL_LOGIT_CHUNK) {
     const int cnt = (int)(n - i0 < FL_LOGIT_CHUNK ? n - i0 : FL_LOGIT_CHUNK);
-    if (fai_interrupted()) {
-      st = fai_error_set(err, FAI_EINTR, "fl_logits interrupted");
-      goto cleanup;
-    }
     FL_TRY(cudaMemcpy(d_x, x + i0 * s.dims[0], (size_t)cnt * s.dims[0], cudaMemcpyHostToDevice));
     fl_k_pixels<<<fl_blocks((int64_t)cnt * s.dims[0]), FL_BLOCK>>>(1, cnt, s.dims[0], 0, 0, d_x,
                                                                     d_in);

@@ -74,8 +74,8 @@ typedef struct fai_fl_synth_params {
   int n_classes;      /* 10 */
   int64_t n_train;    /* 20000 */
   int64_t n_test;     /* 2000 */
-  double spread;      /* 24: class centre spread (pixel units) */
-  double noise;       /* 64: within-class noise (pixel units) */
+  double spread;      /* 40: class centre spread (pixel units) */
+  double noise;       /* 48: within-class noise (pixel units) */
   uint64_t seed;
 } fai_fl_synth_params;
 void fai_fl_synth_params_init(fai_fl_synth_params *p);

@@ -105,8 +105,8 @@ void fai_fl_synth_params_init(fai_fl_synth_params *p) {
   p->n_classes = 10;
   p->n_train = 20000;
   p->n_test = 2000;
-  p->spread = 24.0;
-  p->noise = 64.0;
+  p->spread = 40.0;
+  p->noise = 48.0;
   p->seed = 1;
 }
 

@@ -152,6 +152,15 @@ static fai_status eval_point(sim_ctx *cx, int si, int round, fai_fl_sim_result *
   return push_point(res, &pt, err);
 }
 
+/* On a stop: the state after the last completed round, unless already evaluated. */
+static fai_status final_point(sim_ctx *cx, int si, fai_fl_sim_result *res, fai_error *err) {
+  const int done = res->rounds_done[si];
+  if (res->n_points > 0 && res->points[res->n_points - 1].scheme == si &&
+      res->points[res->n_points - 1].round == done)
+    return FAI_OK;
+  return eval_point(cx, si, done, res, err);
+}
+
 /* Mini-batches of round r for every client: K·τ·B samples. */
 static void gather(sim_ctx *cx, int r, int tau) {
   const int B = cx->p->batch, S = cx->part.samples_per_client, dim = cx->train->dim;
@@ -218,13 +227,9 @@ static fai_status run_scheme(sim_ctx *cx, int si, double t_start, fai_fl_sim_res
   if ((st = eval_point(cx, si, 0, res, err)) != FAI_OK) return st;
   const int every = p->eval_points > 0 ? (R + p->eval_points - 1) / p->eval_points : R;
   for (int r = 0; r < R; ++r) {
-    if (fai_interrupted()) {
-      res->outcome = FAI_OUTCOME_INTERRUPTED;
-      return FAI_OK;
-    }
-    if (p->time_limit_s > 0 && now_s() - t_start > p->time_limit_s) {
-      res->outcome = FAI_OUTCOME_TIME_LIMIT;
-      return FAI_OK;
+    if (fai_interrupted() || (p->time_limit_s > 0 && now_s() - t_start > p->time_limit_s)) {
+      res->outcome = fai_interrupted() ? FAI_OUTCOME_INTERRUPTED : FAI_OUTCOME_TIME_LIMIT;
+      return final_point(cx, si, res, err);
     }
     for (int c = 0; c < K; ++c)
       memcpy(cx->clients + (int64_t)c * P, cx->area + (int64_t)(disp ? c / cpa : 0) * P,
@@ -237,7 +242,7 @@ static fai_status run_scheme(sim_ctx *cx, int si, double t_start, fai_fl_sim_res
     cx->sgd_samples += (double)K * s->tau * p->batch;
     if (st == FAI_EINTR) {
       res->outcome = FAI_OUTCOME_INTERRUPTED;
-      return FAI_OK;
+      return final_point(cx, si, res, err);
     }
     if (st != FAI_OK) return st;
     const float *ms[4096];
