@@ -29,6 +29,7 @@
 /* issue 6 op declarations: leoedge */
 #include "cpu_leoedge.h"
 /* issue 7 op declarations */
+#include "cpu_fl.h"
 
 /* Items per interrupt poll.  A chunk is one parallel region (a few µs to
  * start), so chunks are sized to take roughly milliseconds. */
@@ -370,6 +371,8 @@ static const fai_backend cpu_instance = {
     /* issue 6 ops: leoedge */
     .leoedge_reps = fai__cpu_leoedge_reps,
     /* issue 7 ops */
+    .fl_local_sgd = fai_cpu_fl_local_sgd,
+    .fl_logits = fai_cpu_fl_logits,
     .threads = 0,
     .device = 0,
 };

@@ -30,6 +30,7 @@
 /* issue 6 op declarations: leoedge */
 #include "cuda_leoedge.h"
 /* issue 7 op declarations */
+#include "cuda_fl.h"
 
 /* Device bytes one chunk may use (outputs + scratch); inputs that every chunk
  * reads (tables, graphs, ground points) come on top. */
@@ -870,6 +871,7 @@ static const fai_backend cu_instance = {
     /* issue 6 ops: leoedge */
     fai__cu_leoedge_reps,
     /* issue 7 ops */
+    fai_cuda_fl_local_sgd, fai_cuda_fl_logits,
     0, 0};
 
 extern "C" {

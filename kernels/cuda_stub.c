@@ -76,6 +76,19 @@ static fai_status stub_leoedge_reps(const fai_backend *be, const double *cfg, ui
   return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
 }
 
+/* issue 7: federated learning */
+static fai_status stub_fl_local_sgd(const fai_backend *be, int n_dims, const int *dims,
+                                    int n_clients, int tau, int batch, float lr, const uint8_t *x,
+                                    const uint8_t *y, float *params, fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
+static fai_status stub_fl_logits(const fai_backend *be, int n_dims, const int *dims,
+                                 int n_models, const float *params, int64_t n, const uint8_t *x,
+                                 float *logits, fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
 static const fai_backend stub_instance = {
     .name = "cuda",
     .probe = stub_probe,
@@ -94,6 +107,8 @@ static const fai_backend stub_instance = {
     /* issue 6 ops: leoedge */
     .leoedge_reps = stub_leoedge_reps,
     /* issue 7 ops */
+    .fl_local_sgd = stub_fl_local_sgd,
+    .fl_logits = stub_fl_logits,
     .threads = 0,
     .device = 0,
 };

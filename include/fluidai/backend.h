@@ -230,6 +230,23 @@ struct fai_backend {
 
   /* --- ops of issue 7 (federated learning: kernels/fl_core.h) --- */
 
+  /* Local SGD of n_clients independent models: for each client c, tau steps
+   * of mini-batch SGD (batch samples, step size lr, softmax cross-entropy)
+   * in place on params[c·P ..] (the float layout of kernels/fl_core.h for
+   * the n_dims layer widths dims: {in, out} softmax regression, {in, h1,
+   * h2, out} the ReLU MLP).  Step t of client c reads the pixel bytes
+   * x[((c·tau + t)·batch + b)·dims[0] ..] (scaled by 1/255) and labels
+   * y[(c·tau + t)·batch + b]: the caller gathers the mini-batches. */
+  fai_status (*fl_local_sgd)(const fai_backend *be, int n_dims, const int *dims, int n_clients,
+                             int tau, int batch, float lr, const uint8_t *x, const uint8_t *y,
+                             float *params, fai_error *err);
+
+  /* Logits of n_models models params[M][P] on n samples (pixel bytes
+   * x[n][dims[0]]): logits[(m·n + i)·dims[n_dims−1] + k]. */
+  fai_status (*fl_logits)(const fai_backend *be, int n_dims, const int *dims, int n_models,
+                          const float *params, int64_t n, const uint8_t *x, float *logits,
+                          fai_error *err);
+
   int threads;  /* cpu: OpenMP threads (0 = runtime default); cuda: unused */
   int device;   /* cuda: device ordinal */
 };
