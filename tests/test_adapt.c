@@ -164,6 +164,35 @@ Test(adapt, off_grid_latencies_never_admit_an_infeasible_model) {
   }
 }
 
+/* A latency or bound far below one tick is not "exactly 0 ticks": on a grid
+ * coarser than the interval nothing fits, and a coarse grid never admits a
+ * model outside [lo, hi] (the DP once chose a 10.75 ms model for [15, 20] ms
+ * at --grid 1e300 and a 0.5 ms one for [1, 2] ms at --grid 1e12). */
+Test(adapt, sub_tick_latencies_are_not_rounded_to_zero) {
+  const int off[3] = {0, 2, 4};
+  const double w[4] = {0.25, 4, 0.25, 4}, v[4] = {1, 0, 1, 0};
+  const fai_mckp p = {2, off, w, v, 0, 0};
+  const double grids[4] = {1e300, 1e12, 1e3, 1e-3};
+  const double lo[4] = {15, 1, 1, 1}, hi[4] = {20, 2, 2, 2};
+  for (int k = 0; k < 4; k++) {
+    int pick[2] = {-1, -1};
+    fai_mckp_result res;
+    fai_error err;
+    cr_assert_eq(fai_mckp_dp(&p, lo[k], hi[k], grids[k], pick, &res, &err), FAI_OK, "%s", err.msg);
+    if (res.feasible)
+      cr_assert(res.weight >= lo[k] && res.weight <= hi[k], "grid %g: %g ms outside [%g, %g]",
+                grids[k], res.weight, lo[k], hi[k]);
+    /* only 0.25 + 0.25 = 0.5 ms, 4.25 and 8 exist: nothing lies in [1, 2] or [15, 20] */
+    cr_assert(!res.feasible, "grid %g: chose %g ms", grids[k], res.weight);
+  }
+  long long t[4], fixed, tlo, thi;
+  fai_error err;
+  cr_assert_eq(fai_mckp_ticks(&p, 1e-12, 2, 1, t, &fixed, &tlo, &thi, &err), FAI_OK);
+  cr_assert_eq(t[0], 1, "0.25 ms on a 1 ms grid rounds up to one tick, got %lld", t[0]);
+  cr_assert(tlo >= 1, "a positive lower bound is at least one tick, got %lld", tlo);
+  cr_assert_eq(fixed, 0, "a zero fixed part is exactly 0 ticks");
+}
+
 Test(adapt, evolution_is_feasible_and_never_beats_dp) {
   int equal = 0, feasible = 0;
   for (int i = 0; i < N_RANDOM; i++) {
