@@ -244,6 +244,27 @@ fai_status fai_lsm_solve(const fai_scenario *sc, const fai_lsm_params *p, const 
     goto cleanup;
   }
   rate *= p->link_efficiency;
+  { /* sizes and rates whose delays overflow (data 1e308 Mbit, 1e-300 ops/s) would give inf
+       delays and NaN reductions: refuse them, bounding the worst case (every RS flow on
+       every link of an N-hop route and on one computing satellite) */
+    double cs_min = INFINITY;
+    for (int c = 0; c < C; c++) cs_min = fmin(cs_min, sel.cs_ops[c]);
+    for (int r = 0; r < R; r++) {
+      const double D = sel.rs_bits[r];
+      const double loc = D * p->model.kappa_s / sel.rs_ops[r];
+      const double off = D * ((1 + p->model.result_ratio) * (double)R * (double)N / rate +
+                              p->model.kappa_l * (double)R / cs_min);
+      if (!(loc <= 1e200) || !(off <= 1e200)) {
+        st = fai_error_set_at(err, FAI_EINVAL, p->instance_file, 0, 0, NULL,
+                              "RS satellite %d: data %g bit at %g ops/s (small model), computing "
+                              "rates down to %g ops/s and ISL rate %g bps give delays of %g s "
+                              "(local) / up to %g s (offloaded); expected sizes and rates whose "
+                              "delays are finite (at most 1e200 s)",
+                              sel.rs[r], D, sel.rs_ops[r], cs_min, rate, loc, off);
+        goto cleanup;
+      }
+    }
+  }
   if (p->router == FAI_LSM_ROUTER_POLICY)
     FAI_TRY(fai__lsm_policy_load(p->policy_file, &tl, &sel, &pol, err));
   const int detail = p->decisions >= 0 ? p->decisions : (int64_t)T * R <= 2000;

@@ -120,6 +120,13 @@ fai_status fai__lsm_instance_load(const char *path, int n_sats, const fai_lsm_pa
       FAI_TRY(fai_jv_expect_object(&e, is_rs ? rs_keys : cs_keys, err));
       FAI_TRY(pos_number(&e, "ops_per_s", 0, ops, &ops, err));
       if (is_rs) FAI_TRY(pos_number(&e, "data_mb", 0, mb, &mb, err));
+      if (is_rs && !isfinite(mb * 1e6)) {
+        fai_jv m;
+        fai_jv_member(&e, "data_mb", &m);
+        st = fai_jv_error(&m, FAI_EINVAL, err, "value %g Mbit overflows; expected a finite size",
+                          mb);
+        goto cleanup;
+      }
     }
     if (is_rs) {
       sel->rs[j] = id;
