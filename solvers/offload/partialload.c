@@ -413,9 +413,19 @@ fai_status fai_pl_generate(const fai_pl_gen_params *p, json_t **doc, fai_error *
                          "expected 0 <= min <= max (distance > 0)",
                          p->deadline_min_s, p->deadline_max_s, p->bits_min, p->bits_max, p->dmin_m,
                          p->dmax_m);
+  /* the reader's bounds, so gen never writes an instance the solver refuses */
+  if (!(p->deadline_max_s <= 1e9) || !(p->bits_max <= 1e18) || !(p->dmax_m <= 1e8) ||
+      !(p->dmin_m >= 1e-3))
+    return fai_error_set(err, FAI_EINVAL,
+                         "ranges: deadlines up to %g s (at most 1e9), input up to %g bits (at most "
+                         "1e18), distance [%g, %g] m (within [1e-3, 1e8])",
+                         p->deadline_max_s, p->bits_max, p->dmin_m, p->dmax_m);
+  if (p->seed > (uint64_t)INT64_MAX)
+    return fai_error_set(err, FAI_EINVAL, "seed %llu; expected at most %lld (the instance stores "
+                         "it as a JSON integer)", (unsigned long long)p->seed, (long long)INT64_MAX);
   for (int c = 0; c < p->clusters; c++)
-    if (!(p->compute_s[c] >= 0))
-      return fai_error_set(err, FAI_EINVAL, "compute time %g s of cluster %d; expected >= 0",
+    if (!(p->compute_s[c] >= 0 && p->compute_s[c] <= 1e9))
+      return fai_error_set(err, FAI_EINVAL, "compute time %g s of cluster %d; expected 0 to 1e9 s",
                            p->compute_s[c], c);
   fai_libgen_params lp;
   fai_libgen_params_init(&lp);
