@@ -123,6 +123,11 @@ int cmd_offload_adapt(int argc, char **argv) {
       }
     }
   }
+  if (!strcmp(cc.format, "csv")) {
+    fputs("fluidai offload adapt: error: --format: \"csv\"; expected table or json (this command "
+          "has no CSV output)\n", stderr);
+    return FAI_EXIT_INPUT;
+  }
   if (argc - optind != 2) {
     fprintf(stderr, "fluidai offload adapt: error: expected KB.json and SPACE.json, got %d "
                     "argument(s)\nTry 'fluidai offload adapt --help'.\n", argc - optind);

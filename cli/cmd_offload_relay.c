@@ -50,6 +50,11 @@ int cmd_offload_relay(int argc, char **argv) {
       }
     }
   }
+  if (!strcmp(cc.format, "csv")) {
+    fputs("fluidai offload relay: error: --format: \"csv\"; expected table or json (this command "
+          "has no CSV output)\n", stderr);
+    return FAI_EXIT_INPUT;
+  }
   if (argc - optind != 1) {
     fprintf(stderr, "fluidai offload relay: error: expected one instance file, got %d\n"
                     "Try 'fluidai offload relay --help'.\n", argc - optind);
