@@ -332,6 +332,56 @@ Test(adapt, predicted_latency_adds_transfer_and_gpu_terms) {
   fai_device_kb_free(&kb);
 }
 
+/* 400 blocks of 6 options: 6^400 ≈ 10^311 models overflow a double; the
+ * plan's metrics used to come out null (json_pack failed on inf). */
+Test(adapt, a_space_too_large_to_count_keeps_its_metrics) {
+  const int NB = 400;
+  size_t cap = 512 + (size_t)NB * 256, n = 0;
+  char *text = malloc(cap);
+  n += (size_t)snprintf(text + n, cap - n,
+                        "{\"format\": \"fluidai-model-space\", \"version\": 1, \"name\": \"huge\",\n"
+                        " \"input\": {\"resolution\": 8, \"channels\": 3, \"dtype\": \"fp32\"},\n"
+                        " \"fixed\": [\"c\"], \"blocks\": [");
+  for (int b = 0; b < NB; b++)
+    n += (size_t)snprintf(text + n, cap - n,
+                          "%s{\"name\": \"s%d\", \"oneof\": [{\"name\": \"x\", \"ops\": [\"a\"]}, "
+                          "{\"name\": \"y\", \"ops\": [\"b\"]}], \"repeat\": {\"min\": 1, "
+                          "\"max\": 3, \"accuracy\": [0, 1, 1.5]}}",
+                          b ? ", " : "", b);
+  snprintf(text + n, cap - n, "]}\n");
+  fai_device_kb kb;
+  fai_model_space sp;
+  fai_adapt_problem pb;
+  fai_error err;
+  cr_assert_eq(fai_device_kb_load_string(KB_TEXT, "kb", &kb, &err), FAI_OK, "%s", err.msg);
+  cr_assert_eq(fai_model_space_load_string(text, "huge", &kb, &sp, &err), FAI_OK, "%s", err.msg);
+  cr_assert_eq(fai_adapt_problem_build(&kb, &sp, 0, &pb, &err), FAI_OK, "%s", err.msg);
+  fai_adapt_params ap;
+  fai_adapt_params_init(&ap);
+  ap.lo_ms = 0;
+  ap.hi_ms = 4000;
+  ap.grid_ms = 0.5;
+  int *pick = calloc((size_t)NB, sizeof *pick);
+  fai_mckp_result res;
+  cr_assert_eq(fai_adapt_solve(&pb, &ap, pick, &res, &err), FAI_OK, "%s", err.msg);
+  cr_assert(res.feasible);
+  fai_plan plan = {NULL, NULL};
+  cr_assert_eq(fai_adapt_plan(&kb, &sp, &pb, &ap, pick, &res, &plan, &err), FAI_OK, "%s", err.msg);
+  json_t *m = json_object_get(plan.doc, "metrics");
+  cr_assert(json_is_object(m), "metrics is not an object");
+  cr_assert(json_is_null(json_object_get(m, "models_in_space")));
+  cr_assert_float_eq(json_real_value(json_object_get(m, "models_in_space_log10")), NB * log10(6.0),
+                     1e-9);
+  cr_assert(json_is_object(json_object_get(m, "original")));
+  cr_assert_eq(json_real_value(json_object_get(m, "accuracy")), res.value);
+  fai_plan_free(&plan);
+  free(pick);
+  free(text);
+  fai_adapt_problem_free(&pb);
+  fai_model_space_free(&sp);
+  fai_device_kb_free(&kb);
+}
+
 static void expect_kb_error(const char *text, const char *want) {
   fai_device_kb kb;
   fai_error err;
