@@ -274,6 +274,13 @@ fai_status fai__lsm_policy_load(const char *path, const fai_timeline *tl, const 
       for (int j = 0; j < k; j++) {
         fai_jv x = fai_jv_index(&pa, (size_t)j);
         FAI_TRY(sat_id(&x, N, &hop[j], err));
+        for (int q = 0; q < j; q++) /* a walk would count its repeated ISLs twice in n_ab */
+          if (hop[q] == hop[j]) {
+            st = fai_jv_error(&x, FAI_EINVAL, err,
+                              "satellite %d appears twice in the path (also at [%d]); expected a "
+                              "path without repeated satellites", hop[j], q);
+            goto cleanup;
+          }
       }
       if (hop[0] != rsid) {
         fai_jv x = fai_jv_index(&pa, 0);
