@@ -80,7 +80,9 @@ static fai_status generate(const fai_jv *gv, double horizon_default, const uint6
   if ((st = fai_jv_expect_object(gv, keys, err)) != FAI_OK) return st;
   if ((st = fai_jv_int(gv, "seed", 0, 1, 0, INT64_MAX, &seed, err)) != FAI_OK) return st;
   if ((st = fai_jv_number(gv, "rate_per_s", 1, 0, 1e-12, 1e6, &rate, err)) != FAI_OK) return st;
-  if ((st = fai_jv_number(gv, "horizon_s", 0, horizon_default, 0, 1e9, &horizon, err)) != FAI_OK)
+  /* at most the scenario's duration (the timeline's end), see load_tasks */
+  if ((st = fai_jv_number(gv, "horizon_s", 0, horizon_default, 0, horizon_default, &horizon,
+                          err)) != FAI_OK)
     return st;
   if ((st = read_range(gv, "input_bits", &ilo, &ihi, err)) != FAI_OK) return st;
   if ((st = read_range(gv, "result_bits", &rlo, &rhi, err)) != FAI_OK) return st;
@@ -124,7 +126,10 @@ static fai_status generate(const fai_jv *gv, double horizon_default, const uint6
   return FAI_OK;
 }
 
-static fai_status load_tasks(const fai_jv *tv, fai_relay_instance *inst, fai_error *err) {
+/* Tasks must arrive within the timeline: after its end there are no contact
+ * windows and the last snapshot's ISLs would be used for any later time. */
+static fai_status load_tasks(const fai_jv *tv, double end_s, fai_relay_instance *inst,
+                             fai_error *err) {
   static const char *const keys[] = {"sat", "t0_s", "input_bits", "result_bits", "case", NULL};
   static const char *const cases[] = {"II", "I", NULL};
   fai_status st = fai_jv_expect_array(tv, 1, err);
@@ -142,7 +147,7 @@ static fai_status load_tasks(const fai_jv *tv, fai_relay_instance *inst, fai_err
     if ((st = fai_jv_expect_object(&o, keys, err)) != FAI_OK) return st;
     if ((st = fai_jv_int(&o, "sat", 1, 0, 0, inst->net.n_sats - 1, &sat, err)) != FAI_OK) return st;
     t->sat = (int)sat;
-    if ((st = fai_jv_number(&o, "t0_s", 1, 0, 0, 1e12, &t->t0_s, err)) != FAI_OK) return st;
+    if ((st = fai_jv_number(&o, "t0_s", 1, 0, 0, end_s, &t->t0_s, err)) != FAI_OK) return st;
     if ((st = fai_jv_number(&o, "input_bits", 1, 0, 0, 1e18, &t->input_bits, err)) != FAI_OK)
       return st;
     if ((st = fai_jv_number(&o, "result_bits", 0, 0, 0, 1e18, &t->result_bits, err)) != FAI_OK)
@@ -236,7 +241,7 @@ static fai_status load_doc(const fai_json_doc *doc, const char *base_dir, const 
     }
     FAI_TRY(generate(&gen, sc.duration_s, seed_override, inst, err));
   } else {
-    FAI_TRY(load_tasks(&tv, inst, err));
+    FAI_TRY(load_tasks(&tv, sc.duration_s, inst, err));
   }
 cleanup:
   fai_timeline_free(&tl);
