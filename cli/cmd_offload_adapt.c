@@ -123,6 +123,11 @@ int cmd_offload_adapt(int argc, char **argv) {
       }
     }
   }
+  if (!strcmp(cc.format, "csv")) {
+    fputs("fluidai offload adapt: error: --format: \"csv\"; expected table or json (this command "
+          "has no CSV output)\n", stderr);
+    return FAI_EXIT_INPUT;
+  }
   if (argc - optind != 2) {
     fprintf(stderr, "fluidai offload adapt: error: expected KB.json and SPACE.json, got %d "
                     "argument(s)\nTry 'fluidai offload adapt --help'.\n", argc - optind);
@@ -174,10 +179,16 @@ int cmd_offload_adapt(int argc, char **argv) {
     if (txt) fputs(txt, stdout);
     free(txt);
   } else if (!cc.quiet) {
-    double nm = 1;
-    for (int g = 0; g < pb.n_groups; g++) nm *= pb.off[g + 1] - pb.off[g];
-    printf("%s on %s (%s): %d blocks, %.6g models; interval [%g, %g] ms; %s\n", sp.name,
-           kb.dev[d].name, kb.dev[d].engine == FAI_ENGINE_GPU ? "gpu" : "cpu", pb.n_groups, nm,
+    double nm = 1, lg = 0;
+    for (int g = 0; g < pb.n_groups; g++) {
+      nm *= pb.off[g + 1] - pb.off[g];
+      lg += log10((double)(pb.off[g + 1] - pb.off[g]));
+    }
+    char nms[64];
+    if (isfinite(nm)) snprintf(nms, sizeof nms, "%.6g", nm);
+    else snprintf(nms, sizeof nms, "10^%.1f", lg);
+    printf("%s on %s (%s): %d blocks, %s models; interval [%g, %g] ms; %s\n", sp.name,
+           kb.dev[d].name, kb.dev[d].engine == FAI_ENGINE_GPU ? "gpu" : "cpu", pb.n_groups, nms,
            ap.lo_ms, ap.hi_ms, ap.algo == FAI_ADAPT_DP ? "dp" : "evolution");
     printf("original: latency %.4f ms, accuracy %.4f\n", lat0, acc0);
     if (res.feasible) {

@@ -124,14 +124,19 @@ int cmd_offload_lsm(int argc, char **argv) {
   sh.inclination_rad = 53 * FAI_DEG;
   sh.pattern = FAI_WALKER_DELTA;
   double hours = -1, step = -1, v;
+  int hours_set = 0, step_set = 0; /* -1 is a value a user can type, not "unset" */
   long n;
   int shell_opts = 0, router_set = 0;
   optind = 1;
   int opt;
-#define NUM(name, dst, scale)                       \
-  do {                                              \
-    if (num(name, optarg, &v)) return FAI_EXIT_INPUT; \
-    dst = v * (scale);                              \
+#define NUM(name, dst, scale)                                                          \
+  do {                                                                                 \
+    if (num(name, optarg, &v)) return FAI_EXIT_INPUT;                                  \
+    if (!isfinite(v * (scale))) {                                                      \
+      fprintf(stderr, "fluidai %s: error: %s: %s is too large\n", CMD, name, optarg); \
+      return FAI_EXIT_INPUT;                                                           \
+    }                                                                                  \
+    dst = v * (scale);                                                                 \
   } while (0)
 #define INT(name, lo, hi, dst)                                     \
   do {                                                             \
@@ -149,8 +154,8 @@ int cmd_offload_lsm(int argc, char **argv) {
       case OPT_ALT: NUM("--altitude-km", sh.altitude_m, 1e3); shell_opts = 1; break;
       case OPT_INC: NUM("--inclination-deg", sh.inclination_rad, FAI_DEG); shell_opts = 1; break;
       case OPT_STAR: sh.pattern = FAI_WALKER_STAR; shell_opts = 1; break;
-      case OPT_HOURS: NUM("--hours", hours, 1); break;
-      case OPT_STEP: NUM("--step", step, 1); break;
+      case OPT_HOURS: NUM("--hours", hours, 1); hours_set = 1; break;
+      case OPT_STEP: NUM("--step", step, 1); step_set = 1; break;
       case OPT_INSTANCE: p.instance_file = optarg; break;
       case OPT_RSSHARE: NUM("--rs-share", p.rs_share, 1); break;
       case OPT_CSSHARE: NUM("--compute-share", p.cs_share, 1); break;
@@ -181,7 +186,7 @@ int cmd_offload_lsm(int argc, char **argv) {
           fprintf(stderr,
                   "fluidai %s: error: --router: \"%s\"; expected congestion, shortest or policy\n",
                   CMD, optarg);
-          return FAI_EXIT_USAGE;
+          return FAI_EXIT_INPUT;
         }
         break;
       case OPT_POLICY:
@@ -196,7 +201,7 @@ int cmd_offload_lsm(int argc, char **argv) {
         else {
           fprintf(stderr, "fluidai %s: error: --objective: \"%s\"; expected mean or max\n", CMD,
                   optarg);
-          return FAI_EXIT_USAGE;
+          return FAI_EXIT_INPUT;
         }
         break;
       case OPT_TOL: NUM("--tol", p.model.tol, 1); break;
@@ -213,7 +218,7 @@ int cmd_offload_lsm(int argc, char **argv) {
         else {
           fprintf(stderr, "fluidai %s: error: --decisions: \"%s\"; expected all, summary or auto\n",
                   CMD, optarg);
-          return FAI_EXIT_USAGE;
+          return FAI_EXIT_INPUT;
         }
         break;
       case OPT_CHUNK: INT("--chunk", 1, 100000, p.snap_chunk); break;
@@ -240,14 +245,19 @@ int cmd_offload_lsm(int argc, char **argv) {
     fprintf(stderr, "fluidai %s: error: --router policy needs --policy FILE\n", CMD);
     return FAI_EXIT_USAGE;
   }
-  if (hours != -1 && !(hours > 0 && hours <= 24 * 366)) {
-    fprintf(stderr, "fluidai %s: error: --hours: %g; expected a positive number of hours\n", CMD,
-            hours);
+  if (hours_set && !(hours > 0 && hours <= 24 * 366)) {
+    fprintf(stderr, "fluidai %s: error: --hours: %g; expected a positive number of hours (at "
+                    "most 8784)\n", CMD, hours);
     return FAI_EXIT_INPUT;
   }
-  if (step != -1 && !(step > 0)) {
+  if (step_set && !(step > 0)) {
     fprintf(stderr, "fluidai %s: error: --step: %g; expected a positive number of seconds\n", CMD,
             step);
+    return FAI_EXIT_INPUT;
+  }
+  if (step_set && (hours_set || !scen_path) && (hours_set ? hours : 12) * 3600 / step > 1e7) {
+    fprintf(stderr, "fluidai %s: error: --step: %g s over %g h gives %.3g snapshots; at most 1e7\n",
+            CMD, step, hours_set ? hours : 12, (hours_set ? hours : 12) * 3600 / step);
     return FAI_EXIT_INPUT;
   }
   p.threads = cc.threads;

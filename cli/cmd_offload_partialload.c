@@ -42,7 +42,8 @@ static const char *const PL_HELP =
     "  --seed N                (1)\n\n"
     "Exit status: 0 solved (also when few requests fit); 3 bad input (unknown model,\n"
     "negative sizes or rates, B <= 0, dp on a library that is not backbone-sharing,\n"
-    "brute with more than 10 requests, exact beyond its state limit).\n" CLI_COMMON_HELP;
+    "brute with more than 10 requests, exact beyond its state limit, dp or\n"
+    "no-sharing beyond 1e9 table entries: K·(K+1)·(models+1), about K = 5600).\n" CLI_COMMON_HELP;
 
 enum {
   OPT_ALGO = 2000,

@@ -19,7 +19,8 @@ static const char *const RELAY_HELP =
     "Writes a plan (-o) with one decision per task and prints counts per choice.\n\n"
     "Options:\n"
     "  --scenario FILE        scenario to build the timeline from (overrides the\n"
-    "                         instance's \"scenario\")\n\n"
+    "                         instance's \"scenario\")\n"
+    "  --seed N               replaces the task generator's seed (generated tasks)\n\n"
     "Exit status: 0 decided; 3 bad input (unknown station, negative rate or loss\n"
     "factor, satellite index out of range).\n" CLI_COMMON_HELP;
 
@@ -49,6 +50,11 @@ int cmd_offload_relay(int argc, char **argv) {
       }
     }
   }
+  if (!strcmp(cc.format, "csv")) {
+    fputs("fluidai offload relay: error: --format: \"csv\"; expected table or json (this command "
+          "has no CSV output)\n", stderr);
+    return FAI_EXIT_INPUT;
+  }
   if (argc - optind != 1) {
     fprintf(stderr, "fluidai offload relay: error: expected one instance file, got %d\n"
                     "Try 'fluidai offload relay --help'.\n", argc - optind);
@@ -64,7 +70,12 @@ int cmd_offload_relay(int argc, char **argv) {
   fai_backend be;
   fai_status st = fai_backend_select(cc.backend, cc.threads, &be, &err);
   if (st != FAI_OK) goto fail;
-  if ((st = fai_relay_instance_load_file(path, scenario, &be, &inst, &err)) != FAI_OK) goto fail;
+  const uint64_t seed = (uint64_t)cc.seed;
+  if ((st = fai_relay_instance_load_file_seed(path, scenario, cc.has_seed ? &seed : NULL, &be,
+                                              &inst, &err)) != FAI_OK)
+    goto fail;
+  if (cc.has_seed && !inst.generated)
+    fai_warn("--seed has no effect: the tasks of %s are listed, not generated", path);
   dec = calloc((size_t)inst.n_tasks + 1, sizeof *dec);
   if (!dec) {
     st = fai_error_set(&err, FAI_ENOMEM, "out of memory");

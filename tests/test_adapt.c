@@ -164,6 +164,35 @@ Test(adapt, off_grid_latencies_never_admit_an_infeasible_model) {
   }
 }
 
+/* A latency or bound far below one tick is not "exactly 0 ticks": on a grid
+ * coarser than the interval nothing fits, and a coarse grid never admits a
+ * model outside [lo, hi] (the DP once chose a 10.75 ms model for [15, 20] ms
+ * at --grid 1e300 and a 0.5 ms one for [1, 2] ms at --grid 1e12). */
+Test(adapt, sub_tick_latencies_are_not_rounded_to_zero) {
+  const int off[3] = {0, 2, 4};
+  const double w[4] = {0.25, 4, 0.25, 4}, v[4] = {1, 0, 1, 0};
+  const fai_mckp p = {2, off, w, v, 0, 0};
+  const double grids[4] = {1e300, 1e12, 1e3, 1e-3};
+  const double lo[4] = {15, 1, 1, 1}, hi[4] = {20, 2, 2, 2};
+  for (int k = 0; k < 4; k++) {
+    int pick[2] = {-1, -1};
+    fai_mckp_result res;
+    fai_error err;
+    cr_assert_eq(fai_mckp_dp(&p, lo[k], hi[k], grids[k], pick, &res, &err), FAI_OK, "%s", err.msg);
+    if (res.feasible)
+      cr_assert(res.weight >= lo[k] && res.weight <= hi[k], "grid %g: %g ms outside [%g, %g]",
+                grids[k], res.weight, lo[k], hi[k]);
+    /* only 0.25 + 0.25 = 0.5 ms, 4.25 and 8 exist: nothing lies in [1, 2] or [15, 20] */
+    cr_assert(!res.feasible, "grid %g: chose %g ms", grids[k], res.weight);
+  }
+  long long t[4], fixed, tlo, thi;
+  fai_error err;
+  cr_assert_eq(fai_mckp_ticks(&p, 1e-12, 2, 1, t, &fixed, &tlo, &thi, &err), FAI_OK);
+  cr_assert_eq(t[0], 1, "0.25 ms on a 1 ms grid rounds up to one tick, got %lld", t[0]);
+  cr_assert(tlo >= 1, "a positive lower bound is at least one tick, got %lld", tlo);
+  cr_assert_eq(fixed, 0, "a zero fixed part is exactly 0 ticks");
+}
+
 Test(adapt, evolution_is_feasible_and_never_beats_dp) {
   int equal = 0, feasible = 0;
   for (int i = 0; i < N_RANDOM; i++) {
@@ -298,6 +327,56 @@ Test(adapt, predicted_latency_adds_transfer_and_gpu_terms) {
   ap.hi_ms = 5.9;
   cr_assert_eq(fai_adapt_solve(&pb, &ap, pick, &res, &err), FAI_OK);
   cr_assert(!res.feasible);
+  fai_adapt_problem_free(&pb);
+  fai_model_space_free(&sp);
+  fai_device_kb_free(&kb);
+}
+
+/* 400 blocks of 6 options: 6^400 ≈ 10^311 models overflow a double; the
+ * plan's metrics used to come out null (json_pack failed on inf). */
+Test(adapt, a_space_too_large_to_count_keeps_its_metrics) {
+  const int NB = 400;
+  size_t cap = 512 + (size_t)NB * 256, n = 0;
+  char *text = malloc(cap);
+  n += (size_t)snprintf(text + n, cap - n,
+                        "{\"format\": \"fluidai-model-space\", \"version\": 1, \"name\": \"huge\",\n"
+                        " \"input\": {\"resolution\": 8, \"channels\": 3, \"dtype\": \"fp32\"},\n"
+                        " \"fixed\": [\"c\"], \"blocks\": [");
+  for (int b = 0; b < NB; b++)
+    n += (size_t)snprintf(text + n, cap - n,
+                          "%s{\"name\": \"s%d\", \"oneof\": [{\"name\": \"x\", \"ops\": [\"a\"]}, "
+                          "{\"name\": \"y\", \"ops\": [\"b\"]}], \"repeat\": {\"min\": 1, "
+                          "\"max\": 3, \"accuracy\": [0, 1, 1.5]}}",
+                          b ? ", " : "", b);
+  snprintf(text + n, cap - n, "]}\n");
+  fai_device_kb kb;
+  fai_model_space sp;
+  fai_adapt_problem pb;
+  fai_error err;
+  cr_assert_eq(fai_device_kb_load_string(KB_TEXT, "kb", &kb, &err), FAI_OK, "%s", err.msg);
+  cr_assert_eq(fai_model_space_load_string(text, "huge", &kb, &sp, &err), FAI_OK, "%s", err.msg);
+  cr_assert_eq(fai_adapt_problem_build(&kb, &sp, 0, &pb, &err), FAI_OK, "%s", err.msg);
+  fai_adapt_params ap;
+  fai_adapt_params_init(&ap);
+  ap.lo_ms = 0;
+  ap.hi_ms = 4000;
+  ap.grid_ms = 0.5;
+  int *pick = calloc((size_t)NB, sizeof *pick);
+  fai_mckp_result res;
+  cr_assert_eq(fai_adapt_solve(&pb, &ap, pick, &res, &err), FAI_OK, "%s", err.msg);
+  cr_assert(res.feasible);
+  fai_plan plan = {NULL, NULL};
+  cr_assert_eq(fai_adapt_plan(&kb, &sp, &pb, &ap, pick, &res, &plan, &err), FAI_OK, "%s", err.msg);
+  json_t *m = json_object_get(plan.doc, "metrics");
+  cr_assert(json_is_object(m), "metrics is not an object");
+  cr_assert(json_is_null(json_object_get(m, "models_in_space")));
+  cr_assert_float_eq(json_real_value(json_object_get(m, "models_in_space_log10")), NB * log10(6.0),
+                     1e-9);
+  cr_assert(json_is_object(json_object_get(m, "original")));
+  cr_assert_eq(json_real_value(json_object_get(m, "accuracy")), res.value);
+  fai_plan_free(&plan);
+  free(pick);
+  free(text);
   fai_adapt_problem_free(&pb);
   fai_model_space_free(&sp);
   fai_device_kb_free(&kb);

@@ -169,6 +169,30 @@ Test(relay, a_busy_same_orbit_neighbour_sends_the_next_task_elsewhere) {
   fai_relay_net_free(&net);
 }
 
+/* A satellite relaying another's task stays busy when it sends a short task
+ * of its own directly: the direct send must not shorten its busy time (it
+ * used to overwrite it, so sat 1 looked idle at 5 s although relaying until 41 s). */
+Test(relay, a_direct_send_does_not_end_a_relay_in_progress) {
+  const double open[4] = {11, 101, 101, 101}, rtt[3] = {0.01, 0.2, 0.01};
+  fai_relay_net net;
+  tiny_net(&net, open, rtt);
+  fai_relay_params p = tiny_params();
+  /* A: sat 0 at 1 s, relayed by sat 1 until 41 s; B: sat 1's own 1 s direct send at 2 s;
+   * C: sat 0 at 5 s needs a relay: sat 1 is still busy, so sat 3 (40 s <= 96) */
+  fai_relay_task t[3] = {{0, 1, 2e7, 0, 0}, {1, 2, 1e6, 0, 0}, {0, 5, 2e7, 0, 0}};
+  fai_relay_decision d[3];
+  fai_error err;
+  cr_assert_eq(fai_relay_decide(&net, &p, t, 3, d, &err), FAI_OK, "%s", err.msg);
+  cr_assert_eq(d[0].choice, FAI_RELAY_SAME_ORBIT);
+  cr_assert_eq(d[0].relay, 1);
+  cr_assert_eq(d[1].choice, FAI_RELAY_DIRECT);
+  cr_assert_eq(d[1].delay_s, 1);
+  cr_assert_eq(d[2].choice, FAI_RELAY_OTHER_ORBIT, "sat 1 relays until 41 s; got relay %d",
+               d[2].relay);
+  cr_assert_eq(d[2].relay, 3);
+  fai_relay_net_free(&net);
+}
+
 /* --- independent evaluation on random networks -------------------------------------- */
 
 #define RN 7
@@ -248,7 +272,7 @@ Test(relay, matches_an_independent_evaluation_of_all_candidates) {
       if (direct <= rem[t->sat]) {
         want = 0;
         wd = direct;
-        busy[t->sat] = t0 + direct;
+        busy[t->sat] = fmax(busy[t->sat], t0 + direct); /* busy over both transfers */
       } else {
         for (int inter = 0; inter < 2 && want == 3; inter++) {
           for (int l = 0; l < L; l++) {

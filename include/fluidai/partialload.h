@@ -68,6 +68,9 @@ extern "C" {
 
 #define FAI_PL_BRUTE_MAX 10
 #define FAI_PL_EXACT_MAX_STATES (1L << 24)
+/* dp / no-sharing keep a K x (K+1) x (U+1) choice table (2 bytes an entry);
+ * refused above this many entries (K about 5600 with 30 requested models). */
+#define FAI_PL_DP_MAX_ENTRIES 1e9
 
 typedef enum fai_pl_algo {
   FAI_PL_DP = 0,

@@ -143,6 +143,11 @@ void fai_relay_instance_free(fai_relay_instance *inst);
 fai_status fai_relay_instance_load_file(const char *path, const char *scenario_path,
                                         const fai_backend *be, fai_relay_instance *inst,
                                         fai_error *err);
+/* The same; seed != NULL replaces the generator's "seed" (--seed) when the
+ * tasks are generated (listed tasks are not affected). */
+fai_status fai_relay_instance_load_file_seed(const char *path, const char *scenario_path,
+                                             const uint64_t *seed, const fai_backend *be,
+                                             fai_relay_instance *inst, fai_error *err);
 
 /* Plan "offload.relay": one decision per task plus counts and mean delays. */
 fai_status fai_relay_plan(const fai_relay_instance *inst, const fai_relay_decision *d,

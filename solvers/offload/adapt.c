@@ -157,11 +157,20 @@ fai_status fai_adapt_plan(const fai_device_kb *kb, const fai_model_space *s,
                       json_pack("{s:f, s:f, s:f}", "total", pb->fixed_ms, "transfer_in",
                                 pb->transfer_ms, "gpu", pb->gpu_ms));
   fai_plan_set(plan, "inputs", params);
-  double n_models = 1;
-  for (int g = 0; g < pb->n_groups; g++) n_models *= pb->off[g + 1] - pb->off[g];
-  json_t *metrics = json_pack("{s:o, s:f, s:I}", "original", model_json(s, pb, pb->def_pick),
-                              "models_in_space", n_models, "evaluations",
-                              (json_int_t)res->evaluations);
+  double n_models = 1, log10_models = 0;
+  for (int g = 0; g < pb->n_groups; g++) {
+    n_models *= pb->off[g + 1] - pb->off[g];
+    log10_models += log10((double)(pb->off[g + 1] - pb->off[g]));
+  }
+  /* a space of > 1.8e308 models (hundreds of blocks) overflows: json_pack
+   * failed on inf and the whole metrics object came out null */
+  json_t *metrics = json_pack("{s:o, s:o, s:I}", "original", model_json(s, pb, pb->def_pick),
+                              "models_in_space", isfinite(n_models) ? json_real(n_models)
+                                                                    : json_null(),
+                              "evaluations", (json_int_t)res->evaluations);
+  if (!metrics) return fai_error_set(err, FAI_ENOMEM, "out of memory");
+  if (!isfinite(n_models))
+    json_object_set_new(metrics, "models_in_space_log10", json_real(log10_models));
   if (res->feasible) {
     fai_plan_set(plan, "decisions", model_json(s, pb, pick));
     fai_plan_set_outcome(plan, p->algo == FAI_ADAPT_DP ? FAI_OUTCOME_OPTIMAL : FAI_OUTCOME_FEASIBLE);

@@ -296,6 +296,13 @@ static fai_status load_space(const fai_json_doc *doc, const fai_device_kb *kb, f
     s->n_blocks = b + 1;
     FAI_TRY(fai_jv_expect_object(&o, bkeys, err));
     FAI_TRY(copy_string(&o, "name", 1, NULL, bl->name, sizeof bl->name, err));
+    for (int e = 0; e < b; e++)
+      if (!strcmp(s->block[e].name, bl->name)) {
+        fai_jv_member(&o, "name", &x);
+        st = fai_jv_error(&x, FAI_EINVAL, err, "duplicate block name \"%s\" (also $.blocks[%d])",
+                          bl->name, e);
+        goto cleanup;
+      }
     if (!fai_jv_member(&o, "oneof", &cv)) {
       st = fai_jv_error(&o, FAI_EINVAL, err, "block \"%s\" has no \"oneof\" choices", bl->name);
       goto cleanup;

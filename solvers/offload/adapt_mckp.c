@@ -12,11 +12,14 @@
 #define EXACT_REL 1e-9
 
 /* x / grid as ticks: the nearest whole number when within EXACT_REL, else
- * rounded in direction `up` (1 ceil, 0 floor).  *exact says which. */
+ * rounded in direction `up` (1 ceil, 0 floor).  *exact says which.  A
+ * positive x is never "exactly" 0 ticks: below one tick the absolute
+ * tolerance would otherwise call any small latency (or bound) zero, e.g.
+ * every latency and both bounds on a grid far coarser than the interval. */
 static long long to_ticks(double x, double grid, int up, int *exact) {
   const double t = x / grid;
   const double r = nearbyint(t);
-  if (fabs(t - r) <= EXACT_REL * fmax(1.0, fabs(t))) {
+  if ((r != 0 || t == 0) && fabs(t - r) <= EXACT_REL * fmax(1.0, fabs(t))) {
     if (exact) *exact = 1;
     return (long long)r;
   }

@@ -94,9 +94,15 @@ static fai_status check_params(const fai_lsm_params *p, fai_error *err) {
     return fai_error_set_at(err, FAI_EINVAL, NULL, 0, 0, "--rs-share",
                             "shares %g (RS) and %g (computing); expected each in (0, 1), sum <= 1",
                             p->rs_share, p->cs_share);
-  if (m->max_steps < 1 || m->max_steps > 1000 || m->max_sweeps < 0 || !(m->rel_change >= 0))
-    return fai_error_set(err, FAI_EINVAL, "lsm: bisection steps %d, sweeps %d, rel change %g",
-                         m->max_steps, m->max_sweeps, m->rel_change);
+  if (m->max_steps < 1 || m->max_steps > 1000)
+    return fai_error_set_at(err, FAI_EINVAL, NULL, 0, 0, "--max-steps",
+                            "%d; expected an integer in [1, 1000]", m->max_steps);
+  if (m->max_sweeps < 0)
+    return fai_error_set_at(err, FAI_EINVAL, NULL, 0, 0, "--sweeps", "%d; expected >= 0",
+                            m->max_sweeps);
+  if (!(m->rel_change >= 0) || !isfinite(m->rel_change))
+    return fai_error_set_at(err, FAI_EINVAL, NULL, 0, 0, "--rel-change",
+                            "%g; expected a number >= 0", m->rel_change);
   if (p->router == FAI_LSM_ROUTER_POLICY && !p->policy_file)
     return fai_error_set_at(err, FAI_EUSAGE, NULL, 0, 0, "--router",
                             "policy needs a policy file (--policy FILE)");
@@ -238,11 +244,34 @@ fai_status fai_lsm_solve(const fai_scenario *sc, const fai_lsm_params *p, const 
     goto cleanup;
   }
   rate *= p->link_efficiency;
+  { /* sizes and rates whose delays overflow (data 1e308 Mbit, 1e-300 ops/s) would give inf
+       delays and NaN reductions: refuse them, bounding the worst case (every RS flow on
+       every link of an N-hop route and on one computing satellite) */
+    double cs_min = INFINITY;
+    for (int c = 0; c < C; c++) cs_min = fmin(cs_min, sel.cs_ops[c]);
+    for (int r = 0; r < R; r++) {
+      const double D = sel.rs_bits[r];
+      const double loc = D * p->model.kappa_s / sel.rs_ops[r];
+      const double off = D * ((1 + p->model.result_ratio) * (double)R * (double)N / rate +
+                              p->model.kappa_l * (double)R / cs_min);
+      if (!(loc <= 1e200) || !(off <= 1e200)) {
+        st = fai_error_set_at(err, FAI_EINVAL, p->instance_file, 0, 0, NULL,
+                              "RS satellite %d: data %g bit at %g ops/s (small model), computing "
+                              "rates down to %g ops/s and ISL rate %g bps give delays of %g s "
+                              "(local) / up to %g s (offloaded); expected sizes and rates whose "
+                              "delays are finite (at most 1e200 s)",
+                              sel.rs[r], D, sel.rs_ops[r], cs_min, rate, loc, off);
+        goto cleanup;
+      }
+    }
+  }
   if (p->router == FAI_LSM_ROUTER_POLICY)
     FAI_TRY(fai__lsm_policy_load(p->policy_file, &tl, &sel, &pol, err));
   const int detail = p->decisions >= 0 ? p->decisions : (int64_t)T * R <= 2000;
 
-  const int chunk = p->snap_chunk > 0 ? p->snap_chunk : 32;
+  /* never more than the snapshots: the work arrays scale with chunk × R × N */
+  int chunk = p->snap_chunk > 0 ? p->snap_chunk : 32;
+  if (chunk > T) chunk = T > 0 ? T : 1;
   if (nt < 1) nt = 1;
   const size_t E2 = 2 * (size_t)(L > 0 ? L : 1);
   tc = calloc((size_t)nt, sizeof *tc);

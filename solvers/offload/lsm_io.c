@@ -120,6 +120,13 @@ fai_status fai__lsm_instance_load(const char *path, int n_sats, const fai_lsm_pa
       FAI_TRY(fai_jv_expect_object(&e, is_rs ? rs_keys : cs_keys, err));
       FAI_TRY(pos_number(&e, "ops_per_s", 0, ops, &ops, err));
       if (is_rs) FAI_TRY(pos_number(&e, "data_mb", 0, mb, &mb, err));
+      if (is_rs && !isfinite(mb * 1e6)) {
+        fai_jv m;
+        fai_jv_member(&e, "data_mb", &m);
+        st = fai_jv_error(&m, FAI_EINVAL, err, "value %g Mbit overflows; expected a finite size",
+                          mb);
+        goto cleanup;
+      }
     }
     if (is_rs) {
       sel->rs[j] = id;
@@ -267,6 +274,13 @@ fai_status fai__lsm_policy_load(const char *path, const fai_timeline *tl, const 
       for (int j = 0; j < k; j++) {
         fai_jv x = fai_jv_index(&pa, (size_t)j);
         FAI_TRY(sat_id(&x, N, &hop[j], err));
+        for (int q = 0; q < j; q++) /* a walk would count its repeated ISLs twice in n_ab */
+          if (hop[q] == hop[j]) {
+            st = fai_jv_error(&x, FAI_EINVAL, err,
+                              "satellite %d appears twice in the path (also at [%d]); expected a "
+                              "path without repeated satellites", hop[j], q);
+            goto cleanup;
+          }
       }
       if (hop[0] != rsid) {
         fai_jv x = fai_jv_index(&pa, 0);

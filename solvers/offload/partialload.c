@@ -100,6 +100,12 @@ fai_status fai_pl_instance_validate(const fai_pl_instance *inst, fai_error *err)
 
 /* --- reading ------------------------------------------------------------------------------- */
 
+static int cmp_id_ptr(const void *a, const void *b) {
+  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+  const int c = strcmp(x, y);
+  return c ? c : (x > y) - (x < y); /* equal ids: by position, so the result is deterministic */
+}
+
 static int find_model(const fai_library *lib, const char *id) {
   for (int i = 0; i < lib->n_models; i++)
     if (!strcmp(fai_library_model_id(lib, i), id)) return i;
@@ -194,6 +200,12 @@ static fai_status load_doc(const fai_json_doc *doc, const char *base_dir, fai_pl
     char def[32];
     snprintf(def, sizeof def, "r%d", k);
     FAI_TRY(fai_jv_string(&r, "id", 0, def, &s, err));
+    if (strlen(s) >= FAI_LIB_ID_MAX) {
+      fai_jv_member(&r, "id", &x);
+      st = fai_jv_error(&x, FAI_EINVAL, err, "id of %zu characters; at most %d", strlen(s),
+                        FAI_LIB_ID_MAX - 1);
+      goto cleanup;
+    }
     snprintf(inst->req_id + (size_t)k * FAI_LIB_ID_MAX, FAI_LIB_ID_MAX, "%s", s);
     FAI_TRY(fai_jv_string(&r, "model", 1, NULL, &s, err));
     if ((inst->model[k] = find_model(&inst->lib, s)) < 0) {
@@ -219,6 +231,31 @@ static fai_status load_doc(const fai_json_doc *doc, const char *base_dir, fai_pl
       FAI_TRY(fai_jv_number(&r, "gain_db", 1, 0, -400, 100, &v, err));
       inst->distance_m[k] = NAN;
       inst->gain[k] = pow(10.0, v / 10);
+    }
+  }
+  { /* request ids name the requests in the plan (schedule, rejected): unique */
+    const char **ids = malloc(sizeof *ids * ((size_t)inst->K + 1));
+    if (!ids) {
+      st = fai_error_set(err, FAI_ENOMEM, "out of memory");
+      goto cleanup;
+    }
+    for (int k = 0; k < inst->K; k++) ids[k] = inst->req_id + (size_t)k * FAI_LIB_ID_MAX;
+    qsort(ids, (size_t)inst->K, sizeof *ids, cmp_id_ptr);
+    int dup = -1, first = -1;
+    for (int q = 1; q < inst->K; q++)
+      if (!strcmp(ids[q - 1], ids[q])) {
+        const int a = (int)((ids[q - 1] - inst->req_id) / FAI_LIB_ID_MAX);
+        const int b = (int)((ids[q] - inst->req_id) / FAI_LIB_ID_MAX);
+        const int hi = a > b ? a : b, lo = a > b ? b : a;
+        if (dup < 0 || hi < dup) dup = hi, first = lo;
+      }
+    free(ids);
+    if (dup >= 0) {
+      fai_jv r = fai_jv_index(&rv, (size_t)dup);
+      if (!fai_jv_member(&r, "id", &x)) x = r;
+      st = fai_jv_error(&x, FAI_EINVAL, err, "duplicate request id \"%s\" (also $.requests[%d])",
+                        fai_pl_request_id(inst, dup), first);
+      goto cleanup;
     }
   }
   st = fai_pl_instance_validate(inst, err);
@@ -413,9 +450,19 @@ fai_status fai_pl_generate(const fai_pl_gen_params *p, json_t **doc, fai_error *
                          "expected 0 <= min <= max (distance > 0)",
                          p->deadline_min_s, p->deadline_max_s, p->bits_min, p->bits_max, p->dmin_m,
                          p->dmax_m);
+  /* the reader's bounds, so gen never writes an instance the solver refuses */
+  if (!(p->deadline_max_s <= 1e9) || !(p->bits_max <= 1e18) || !(p->dmax_m <= 1e8) ||
+      !(p->dmin_m >= 1e-3))
+    return fai_error_set(err, FAI_EINVAL,
+                         "ranges: deadlines up to %g s (at most 1e9), input up to %g bits (at most "
+                         "1e18), distance [%g, %g] m (within [1e-3, 1e8])",
+                         p->deadline_max_s, p->bits_max, p->dmin_m, p->dmax_m);
+  if (p->seed > (uint64_t)INT64_MAX)
+    return fai_error_set(err, FAI_EINVAL, "seed %llu; expected at most %lld (the instance stores "
+                         "it as a JSON integer)", (unsigned long long)p->seed, (long long)INT64_MAX);
   for (int c = 0; c < p->clusters; c++)
-    if (!(p->compute_s[c] >= 0))
-      return fai_error_set(err, FAI_EINVAL, "compute time %g s of cluster %d; expected >= 0",
+    if (!(p->compute_s[c] >= 0 && p->compute_s[c] <= 1e9))
+      return fai_error_set(err, FAI_EINVAL, "compute time %g s of cluster %d; expected 0 to 1e9 s",
                            p->compute_s[c], c);
   fai_libgen_params lp;
   fai_libgen_params_init(&lp);

@@ -74,6 +74,15 @@ static fai_status sched_dp(const fai_pl_instance *inst, int backbone, int *order
     goto done;
   }
   const int S = U + 1;
+  /* the choice table holds K x (K+1) x S entries (2 bytes each): refuse what
+   * cannot be held (K = 10^6 asked for 62 TB) instead of failing or swapping */
+  if ((double)K * ((double)K + 1) * S > FAI_PL_DP_MAX_ENTRIES) {
+    st = fai_error_set(err, FAI_EINVAL,
+                       "%d requests and %d distinct models need a DP table of %.3g entries; at "
+                       "most %.0e (about K = 5600 on 30 models): use --algo greedy, edd or fcfs",
+                       K, U, (double)K * ((double)K + 1) * S, (double)FAI_PL_DP_MAX_ENTRIES);
+    goto done;
+  }
   slot_model[U] = inst->initial_model;
   const size_t layer = ((size_t)K + 1) * (size_t)S;
   L = malloc(sizeof(double) * (size_t)S * (size_t)U);

@@ -207,7 +207,8 @@ fai_status fai_relay_decide(const fai_relay_net *net, const fai_relay_params *p,
     if (d->direct_s <= d->remaining_s) {
       d->choice = FAI_RELAY_DIRECT;
       d->delay_s = d->direct_s;
-      busy[i] = t->t0_s + d->delay_s;
+      /* i may still be relaying another satellite's task past this one's end */
+      if (t->t0_s + d->delay_s > busy[i]) busy[i] = t->t0_s + d->delay_s;
       continue;
     }
     const int s = fai_relay_snapshot(net, t->t0_s);

@@ -70,8 +70,8 @@ static fai_status read_range(const fai_jv *obj, const char *key, double *lo, dou
   return FAI_OK;
 }
 
-static fai_status generate(const fai_jv *gv, double horizon_default, fai_relay_instance *inst,
-                           fai_error *err) {
+static fai_status generate(const fai_jv *gv, double horizon_default, const uint64_t *seed_override,
+                           fai_relay_instance *inst, fai_error *err) {
   static const char *const keys[] = {"seed", "rate_per_s", "horizon_s", "input_bits",
                                      "result_bits", "case_i_fraction", NULL};
   fai_status st;
@@ -80,7 +80,9 @@ static fai_status generate(const fai_jv *gv, double horizon_default, fai_relay_i
   if ((st = fai_jv_expect_object(gv, keys, err)) != FAI_OK) return st;
   if ((st = fai_jv_int(gv, "seed", 0, 1, 0, INT64_MAX, &seed, err)) != FAI_OK) return st;
   if ((st = fai_jv_number(gv, "rate_per_s", 1, 0, 1e-12, 1e6, &rate, err)) != FAI_OK) return st;
-  if ((st = fai_jv_number(gv, "horizon_s", 0, horizon_default, 0, 1e9, &horizon, err)) != FAI_OK)
+  /* at most the scenario's duration (the timeline's end), see load_tasks */
+  if ((st = fai_jv_number(gv, "horizon_s", 0, horizon_default, 0, horizon_default, &horizon,
+                          err)) != FAI_OK)
     return st;
   if ((st = read_range(gv, "input_bits", &ilo, &ihi, err)) != FAI_OK) return st;
   if ((st = read_range(gv, "result_bits", &rlo, &rhi, err)) != FAI_OK) return st;
@@ -89,7 +91,8 @@ static fai_status generate(const fai_jv *gv, double horizon_default, fai_relay_i
   if (expect > MAX_TASKS / 2)
     return fai_jv_error(gv, FAI_EINVAL, err, "about %.3g tasks expected; at most %d allowed", expect,
                         MAX_TASKS / 2);
-  inst->seed = (uint64_t)seed;
+  const uint64_t useed = seed_override ? *seed_override : (uint64_t)seed; /* --seed wins */
+  inst->seed = useed;
   inst->generated = 1;
   int cap = 64, n = 0;
   fai_relay_task *v = malloc((size_t)cap * sizeof *v);
@@ -99,7 +102,7 @@ static fai_status generate(const fai_jv *gv, double horizon_default, fai_relay_i
     double t = 0;
     for (uint64_t k = 0;; k++) {
       const uint64_t base = ((uint64_t)i << 32) + 4 * k;
-      t += fai_rng_exponential((uint64_t)seed, FAI_STREAM_WORKLOAD, base) / rate;
+      t += fai_rng_exponential(useed, FAI_STREAM_WORKLOAD, base) / rate;
       if (t >= horizon || n >= MAX_TASKS) break;
       if (n == cap) {
         cap *= 2;
@@ -113,9 +116,9 @@ static fai_status generate(const fai_jv *gv, double horizon_default, fai_relay_i
       fai_relay_task *tk = &v[n++];
       tk->sat = i;
       tk->t0_s = t;
-      tk->input_bits = ilo + (ihi - ilo) * fai_rng_uniform((uint64_t)seed, FAI_STREAM_WORKLOAD, base + 1);
-      tk->result_bits = rlo + (rhi - rlo) * fai_rng_uniform((uint64_t)seed, FAI_STREAM_WORKLOAD, base + 2);
-      tk->result_returns = fai_rng_uniform((uint64_t)seed, FAI_STREAM_WORKLOAD, base + 3) < frac;
+      tk->input_bits = ilo + (ihi - ilo) * fai_rng_uniform(useed, FAI_STREAM_WORKLOAD, base + 1);
+      tk->result_bits = rlo + (rhi - rlo) * fai_rng_uniform(useed, FAI_STREAM_WORKLOAD, base + 2);
+      tk->result_returns = fai_rng_uniform(useed, FAI_STREAM_WORKLOAD, base + 3) < frac;
     }
   }
   inst->tasks = v;
@@ -123,7 +126,10 @@ static fai_status generate(const fai_jv *gv, double horizon_default, fai_relay_i
   return FAI_OK;
 }
 
-static fai_status load_tasks(const fai_jv *tv, fai_relay_instance *inst, fai_error *err) {
+/* Tasks must arrive within the timeline: after its end there are no contact
+ * windows and the last snapshot's ISLs would be used for any later time. */
+static fai_status load_tasks(const fai_jv *tv, double end_s, fai_relay_instance *inst,
+                             fai_error *err) {
   static const char *const keys[] = {"sat", "t0_s", "input_bits", "result_bits", "case", NULL};
   static const char *const cases[] = {"II", "I", NULL};
   fai_status st = fai_jv_expect_array(tv, 1, err);
@@ -141,7 +147,7 @@ static fai_status load_tasks(const fai_jv *tv, fai_relay_instance *inst, fai_err
     if ((st = fai_jv_expect_object(&o, keys, err)) != FAI_OK) return st;
     if ((st = fai_jv_int(&o, "sat", 1, 0, 0, inst->net.n_sats - 1, &sat, err)) != FAI_OK) return st;
     t->sat = (int)sat;
-    if ((st = fai_jv_number(&o, "t0_s", 1, 0, 0, 1e12, &t->t0_s, err)) != FAI_OK) return st;
+    if ((st = fai_jv_number(&o, "t0_s", 1, 0, 0, end_s, &t->t0_s, err)) != FAI_OK) return st;
     if ((st = fai_jv_number(&o, "input_bits", 1, 0, 0, 1e18, &t->input_bits, err)) != FAI_OK)
       return st;
     if ((st = fai_jv_number(&o, "result_bits", 0, 0, 0, 1e18, &t->result_bits, err)) != FAI_OK)
@@ -153,7 +159,8 @@ static fai_status load_tasks(const fai_jv *tv, fai_relay_instance *inst, fai_err
 }
 
 static fai_status load_doc(const fai_json_doc *doc, const char *base_dir, const char *scen_override,
-                           const fai_backend *be, fai_relay_instance *inst, fai_error *err) {
+                           const uint64_t *seed_override, const fai_backend *be,
+                           fai_relay_instance *inst, fai_error *err) {
   static const char *const keys[] = {"format", "version", "name", "scenario", "station", "ground",
                                      "isl", "ground_exec_s", "local_exec_s", "tasks", NULL};
   static const char *const gkeys[] = {"rate_bps", "loss_factor", NULL};
@@ -232,9 +239,9 @@ static fai_status load_doc(const fai_json_doc *doc, const char *base_dir, const 
       st = fai_jv_error(&tv, FAI_EINVAL, err, "expected {\"generate\": {...}} or a task list");
       goto cleanup;
     }
-    FAI_TRY(generate(&gen, sc.duration_s, inst, err));
+    FAI_TRY(generate(&gen, sc.duration_s, seed_override, inst, err));
   } else {
-    FAI_TRY(load_tasks(&tv, inst, err));
+    FAI_TRY(load_tasks(&tv, sc.duration_s, inst, err));
   }
 cleanup:
   fai_timeline_free(&tl);
@@ -245,12 +252,18 @@ cleanup:
 fai_status fai_relay_instance_load_file(const char *path, const char *scenario_path,
                                         const fai_backend *be, fai_relay_instance *inst,
                                         fai_error *err) {
+  return fai_relay_instance_load_file_seed(path, scenario_path, NULL, be, inst, err);
+}
+
+fai_status fai_relay_instance_load_file_seed(const char *path, const char *scenario_path,
+                                             const uint64_t *seed, const fai_backend *be,
+                                             fai_relay_instance *inst, fai_error *err) {
   fai_json_doc *doc = NULL;
   memset(inst, 0, sizeof *inst);
   char base[FAI_ERROR_FILE_MAX];
   dir_of(path, base, sizeof base);
   fai_status st = fai_json_load_file(path, &doc, err);
-  if (st == FAI_OK) st = load_doc(doc, base, scenario_path, be, inst, err);
+  if (st == FAI_OK) st = load_doc(doc, base, scenario_path, seed, be, inst, err);
   fai_json_doc_free(doc);
   if (st != FAI_OK) fai_relay_instance_free(inst);
   return st;
