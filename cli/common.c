@@ -86,8 +86,12 @@ int cli_common_option(cli_common *c, int opt, const char *arg) {
       char *end = NULL;
       errno = 0;
       unsigned long long s = strtoull(arg, &end, 0);
-      if (!arg[0] || *end || errno || arg[0] == '-') {
-        fprintf(stderr, "fluidai: error: --seed: \"%s\"; expected a non-negative integer\n", arg);
+      /* Plans record the seed as a JSON integer (signed 64-bit), so larger seeds
+       * could not be written back and re-run. */
+      if (!arg[0] || *end || errno || arg[0] == '-' || s > 9223372036854775807ULL) {
+        fprintf(stderr,
+                "fluidai: error: --seed: \"%s\"; expected an integer in 0..9223372036854775807\n",
+                arg);
         return -1;
       }
       c->seed = s;
