@@ -24,6 +24,7 @@
 #include "sp_core.h"
 #include "vis_core.h"
 /* issue 4 op declarations */
+#include "cpu_slim.h"
 /* issue 6 op declarations: lsm */
 /* issue 6 op declarations: leoedge */
 /* issue 7 op declarations */
@@ -363,6 +364,7 @@ static const fai_backend cpu_instance = {
     .cache_gains = cpu_cache_gains,
     .cache_eval = cpu_cache_eval,
     /* issue 4 ops */
+    .moe_latency = fai_cpu_moe_latency,
     /* issue 6 ops: lsm */
     /* issue 6 ops: leoedge */
     /* issue 7 ops */

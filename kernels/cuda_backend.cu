@@ -25,6 +25,7 @@
 #include "sp_core.h"
 #include "vis_core.h"
 /* issue 4 op declarations */
+#include "cuda_slim.h"
 /* issue 6 op declarations: lsm */
 /* issue 6 op declarations: leoedge */
 /* issue 7 op declarations */
@@ -863,6 +864,7 @@ static const fai_backend cu_instance = {
     "cuda", cu_probe, cu_propagate, cu_propagate_sgp4, cu_visibility, cu_links, cu_sssp, cu_apsp,
     cu_cascade_eval, cu_cache_gains, cu_cache_eval,
     /* issue 4 ops */
+    fai_cu_moe_latency,
     /* issue 6 ops: lsm */
     /* issue 6 ops: leoedge */
     /* issue 7 ops */

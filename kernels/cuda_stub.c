@@ -63,6 +63,12 @@ static fai_status stub_cache_eval(const fai_backend *be, const fai_cache_view *v
   return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
 }
 
+/* issue 4: SlimCaching */
+static fai_status stub_moe_latency(const fai_backend *be, const fai_moe_view *v, int n_place,
+                                   const uint8_t *x, double *lat, double *total, fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
 static const fai_backend stub_instance = {
     .name = "cuda",
     .probe = stub_probe,
@@ -76,6 +82,7 @@ static const fai_backend stub_instance = {
     .cache_gains = stub_cache_gains,
     .cache_eval = stub_cache_eval,
     /* issue 4 ops */
+    .moe_latency = stub_moe_latency,
     /* issue 6 ops: lsm */
     /* issue 6 ops: leoedge */
     /* issue 7 ops */
