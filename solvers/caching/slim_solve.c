@@ -325,6 +325,7 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
   int64_t *rem = malloc((size_t)si->V * sizeof *rem);
   double *g = malloc((size_t)L * (E + 1) * sizeof *g);
   uint64_t *mk = malloc((size_t)L * (E + 1) * sizeof *mk);
+  int64_t *rk = malloc((size_t)L * (E + 1) * sizeof *rk);
   int *cmax = malloc((size_t)L * sizeof *cmax);
   int *pick = malloc((size_t)L * sizeof *pick);
   double *scratch = malloc((size_t)(E <= p->exact_max_experts ? ((int64_t)1 << E) : 1) * sizeof *scratch);
@@ -333,7 +334,7 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
   int64_t *H = NULL;
   const size_t nx = (size_t)si->V * L * E;
   uint8_t *xpass = malloc(2 * (nx ? nx : 1)), *xt = xpass;
-  if (!xpass || !order || !key || !cur || !rem || !g || !mk || !cmax || !pick || !scratch) {
+  if (!xpass || !order || !key || !cur || !rem || !g || !mk || !rk || !cmax || !pick || !scratch) {
     st = fai_error_set(err, FAI_ENOMEM, "out of memory");
     goto cleanup;
   }
@@ -419,8 +420,12 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
       for (int l = 0; l < L; l++) gmax = fmax(gmax, g[(size_t)l * (E + 1) + cmax[l]]);
       if (!(gmax > 1e-15)) continue;
       const double delta = p->eps * gmax / L;
+      /* Rounded levels rk[l][k] = ⌊g_l(k)/δ⌋, once per node (not per DP cell). */
       int64_t Tm = 0;
-      for (int l = 0; l < L; l++) Tm += (int64_t)floor(g[(size_t)l * (E + 1) + cmax[l]] / delta);
+      for (int l = 0; l < L; l++) {
+        for (int k = 0; k <= cmax[l]; k++) rk[(size_t)l * (E + 1) + k] = (int64_t)floor(g[(size_t)l * (E + 1) + k] / delta);
+        Tm += rk[(size_t)l * (E + 1) + cmax[l]];
+      }
       H = malloc((size_t)(L + 1) * (Tm + 1) * sizeof *H);
       CH = malloc((size_t)L * (Tm + 1) * sizeof *CH);
       if (!H || !CH) {
@@ -428,17 +433,22 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
         goto cleanup;
       }
       for (int64_t t = 0; t <= Tm; t++) H[t] = t ? INT64_MAX : 0;
+      /* Levels above the first l layers' total are unreachable (INT64_MAX). */
+      int64_t reach = 0;
       for (int l = 0; l < L; l++) {
-        const double *gl = g + (size_t)l * (E + 1);
+        const int64_t *rl = rk + (size_t)l * (E + 1);
         const int64_t *prev = H + (size_t)l * (Tm + 1);
         int64_t *next = H + (size_t)(l + 1) * (Tm + 1);
         int *ch = CH + (size_t)l * (Tm + 1);
-#pragma omp parallel for schedule(static) num_threads(c->nthreads)
-        for (int64_t t = 0; t <= Tm; t++) {
+        reach += rl[cmax[l]];
+        for (int64_t t = reach + 1; t <= Tm; t++) next[t] = INT64_MAX, ch[t] = 0;
+        const int64_t top = reach < Tm ? reach : Tm;
+#pragma omp parallel for schedule(static) num_threads(c->nthreads) if (top > 4096)
+        for (int64_t t = 0; t <= top; t++) {
           int64_t bv = prev[t];
           int bc = 0;
           for (int k = 1; k <= cmax[l]; k++) {
-            const int64_t r = (int64_t)floor(gl[k] / delta);
+            const int64_t r = rl[k];
             if (r > t || prev[t - r] == INT64_MAX) continue;
             const int64_t val = prev[t - r] + (int64_t)k * si->expert_bytes[l];
             if (val < bv) bv = val, bc = k;
@@ -451,7 +461,7 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
       while (t > 0 && H[(size_t)L * (Tm + 1) + t] > rem[v]) t--;
       for (int l = L - 1; l >= 0; l--) {
         pick[l] = CH[(size_t)l * (Tm + 1) + t];
-        t -= (int64_t)floor(g[(size_t)l * (E + 1) + pick[l]] / delta);
+        t -= rk[(size_t)l * (E + 1) + pick[l]];
       }
       free(H), free(CH);
       H = NULL, CH = NULL;
@@ -467,7 +477,7 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
     memcpy(x, xpass + (lat[1] < lat[0] - 1e-15 ? nx : 0), nx);
   }
 cleanup:
-  free(order), free(key), free(cur), free(rem), free(g), free(mk), free(cmax), free(pick), free(scratch);
+  free(order), free(key), free(cur), free(rem), free(g), free(mk), free(rk), free(cmax), free(pick), free(scratch);
   free(DP), free(CH), free(H), free(xpass);
   return st;
 }
