@@ -5,7 +5,8 @@
  *     in snapshot t] — H_t is (1/K) Σ_k of it, summed in k order;
  *   * fai_cc_gain(m, i): Σ_t Σ_{links (t,m,k)} p[k][i] · a · (1 − covered)
  *     — the hit-ratio gain of adding i to m times T·K, given the requests
- *     already served (bit (t·K + k)·I + i of `covered`).
+ *     already served (bit (i·T + t)·K + k of `covered`: model-major, so one
+ *     gain reads one model's T·K bits, not bits I apart across T·K·I).
  * The backend operations cache_gains and cache_eval (kernels/cpu_backend.c,
  * kernels/cuda_backend.cu) call them over the same flat arrays (fai_cc_view
  * lists every array a device copy needs); solvers/caching/ calls them
@@ -62,7 +63,7 @@ FAI_HD double fai_cc_gain(const fai_cc_view *v, int m, int i, const uint32_t *co
       const int k = v->link_user[e];
       const double pk = v->p[(size_t)k * v->I + i];
       if (pk == 0.0 || !fai_cc_deliver(v, e, k, i)) continue;
-      if (covered && fai_cc_bit(covered, ((int64_t)t * v->K + k) * v->I + i)) continue;
+      if (covered && fai_cc_bit(covered, ((int64_t)i * v->T + t) * v->K + k)) continue;
       s += pk;
     }
   }

@@ -209,8 +209,8 @@ struct fai_backend {
 
   /* Marginal cache gains: gain[q] = Σ_t Σ_{links (t, ms[q], k)} p[k][is[q]]
    * · a · (1 − covered), the unnormalised (× T·K) hit-ratio gain of adding
-   * model is[q] to cache ms[q] given the served requests (bit (t·K + k)·I + i
-   * of covered; NULL: none), summed in link order. */
+   * model is[q] to cache ms[q] given the served requests (bit (i·T + t)·K + k
+   * of covered, model-major; NULL: none), summed in link order. */
   fai_status (*cache_gains)(const fai_backend *be, const fai_cache_view *v,
                             const uint32_t *covered, int64_t n, const int *ms, const int *is,
                             double *gain, fai_error *err);
