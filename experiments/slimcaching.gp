@@ -29,7 +29,7 @@ do for [fmt in "png svg"] {
   set yrange [*:*]
   set style data histograms
   set style fill solid 0.8
-  set xtics rotate by -30
+  set xtics rotate by -60 font ",7"
   plot sprintf("%s/runtime.csv", out) every ::1 using 3:xtic(sprintf("%s/%s", strcol(1), strcol(2))) title "sgd" lc rgb "#4477aa", \
        "" every ::1 using 4 title "sgd-fast" lc rgb "#66ccee"
   unset multiplot

@@ -126,7 +126,7 @@ for f in latency-switch-8 latency-mixtral-8x7b latency-small runtime; do
 done
 
 if command -v gnuplot > /dev/null; then
-  gnuplot -e "out='$out'" experiments/slimcaching.gp
+  gnuplot -e "out='$out'" experiments/slimcaching.gp 2>&1 | { grep -v "no valid points" || true; } >&2
 else
   echo "slimcaching: gnuplot not found; tables written, figures skipped" >&2
 fi
