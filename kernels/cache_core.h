@@ -182,6 +182,17 @@ FAI_HD double fai_mc_user_gain(const fai_moe_view *v, int u, int l, double nt, c
   return s;
 }
 
+/* Σ_u w_u · fai_mc_user_gain over every user (in index order) of adding
+ * `mask` of layer l on node n, cur = τ(X) as [U][L][E].  A user that cannot
+ * reach n faster than its current latencies adds exactly +0.0. */
+FAI_HD double fai_mc_gain(const fai_moe_view *v, const double *cur, int n, int l, uint64_t mask) {
+  double g = 0.0;
+  for (int u = 0; u < v->U; u++)
+    g += v->w[u] * fai_mc_user_gain(v, u, l, v->tau[((size_t)u * v->V + n) * v->L + l],
+                                    cur + ((size_t)u * v->L + l) * v->E, mask, NULL);
+  return g;
+}
+
 static inline fai_status fai__moe_view_check(const char *op, const fai_moe_view *v, int n_place,
                                              fai_error *err) {
   if (!v || v->U < 0 || v->V < 0 || v->L < 0 || v->E < 0 || v->E > FAI_MC_MAX_EXPERTS || n_place < 0)

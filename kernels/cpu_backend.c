@@ -365,6 +365,7 @@ static const fai_backend cpu_instance = {
     .cache_eval = cpu_cache_eval,
     /* issue 4 ops */
     .moe_latency = fai_cpu_moe_latency,
+    .moe_gains = fai_cpu_moe_gains,
     /* issue 6 ops: lsm */
     /* issue 6 ops: leoedge */
     /* issue 7 ops */

@@ -864,7 +864,7 @@ static const fai_backend cu_instance = {
     "cuda", cu_probe, cu_propagate, cu_propagate_sgp4, cu_visibility, cu_links, cu_sssp, cu_apsp,
     cu_cascade_eval, cu_cache_gains, cu_cache_eval,
     /* issue 4 ops */
-    fai_cu_moe_latency,
+    fai_cu_moe_latency, fai_cu_moe_gains,
     /* issue 6 ops: lsm */
     /* issue 6 ops: leoedge */
     /* issue 7 ops */

@@ -1,7 +1,9 @@
-/* The cuda backend's moe_latency: one thread per (placement, user) item
- * calling fai_mc_user (kernels/cache_core.h), then one thread per placement
- * adding the users in index order, as kernels/cpu_slim.c does, so with
- * --fmad=false the bytes match the cpu backend (tests: parity suite).
+/* The cuda backend's SlimCaching ops.  moe_latency: one thread per
+ * (placement, user) item calling fai_mc_user (kernels/cache_core.h), then one
+ * thread per placement adding the users in index order, as kernels/cpu_slim.c
+ * does; moe_gains: one thread per (node, layer, mask) item calling
+ * fai_mc_gain.  With --fmad=false the bytes match the cpu backend (tests:
+ * parity suite).
  * Placements go in chunks near MOE_BUDGET_BYTES; fai_interrupted() is polled
  * between chunks.  Every CUDA call is checked; this file never prints. */
 #include <cuda_runtime.h>
@@ -136,5 +138,56 @@ fai_status fai_cu_moe_latency(const fai_backend *be, const fai_moe_view *v, int 
 cleanup:
   moe_free(d_w), moe_free(d_tau), moe_free(d_far), moe_free(d_off), moe_free(d_mask), moe_free(d_prob);
   moe_free(d_x), moe_free(d_su), moe_free(d_lat), moe_free(d_tot);
+  return st;
+}
+
+__global__ void fai_cu_k_moe_gains(fai_moe_view v, const double *cur, int64_t count, const int *node,
+                                   const int *layer, const uint64_t *mask, double *gain) {
+  const int64_t q = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (q >= count) return;
+  gain[q] = fai_mc_gain(&v, cur, node[q], layer[q], mask[q]);
+}
+
+fai_status fai_cu_moe_gains(const fai_backend *be, const fai_moe_view *v, const double *cur,
+                            int64_t n, const int *node, const int *layer, const uint64_t *mask,
+                            double *gain, fai_error *err) {
+  fai_status st = fai__moe_view_check("moe_gains", v, 0, err);
+  fai_moe_view d;
+  double *d_w = NULL, *d_tau = NULL, *d_far = NULL, *d_prob = NULL, *d_cur = NULL, *d_gain = NULL;
+  int64_t *d_off = NULL;
+  uint64_t *d_mask = NULL, *d_items = NULL;
+  int *d_node = NULL, *d_layer = NULL;
+  size_t UL = 0, sets = 0;
+  if (st != FAI_OK) return st;
+  if (n < 0 || (n > 0 && (!cur || !node || !layer || !mask || !gain)))
+    return fai_error_set(err, FAI_EINVAL, "moe_gains: bad arguments");
+  if (n == 0) return FAI_OK;
+  UL = (size_t)v->U * v->L;
+  sets = (size_t)v->set_off[UL];
+  d = *v;
+  MOE_TRY(cudaSetDevice(be->device));
+  MOE_TRY(moe_upload(&d_w, v->w, (size_t)v->U));
+  MOE_TRY(moe_upload(&d_tau, v->tau, UL * (size_t)v->V));
+  MOE_TRY(moe_upload(&d_far, v->tau_far, UL));
+  MOE_TRY(moe_upload(&d_off, v->set_off, UL + 1));
+  MOE_TRY(moe_upload(&d_mask, v->set_mask, sets));
+  MOE_TRY(moe_upload(&d_prob, v->set_prob, sets));
+  d.w = d_w, d.tau = d_tau, d.tau_far = d_far, d.set_off = d_off, d.set_mask = d_mask, d.set_prob = d_prob;
+  MOE_TRY(moe_upload(&d_cur, cur, UL * (size_t)v->E));
+  MOE_TRY(moe_upload(&d_node, node, (size_t)n));
+  MOE_TRY(moe_upload(&d_layer, layer, (size_t)n));
+  MOE_TRY(moe_upload(&d_items, mask, (size_t)n));
+  MOE_TRY(moe_alloc(&d_gain, (size_t)n));
+  if (fai_interrupted()) {
+    st = fai_error_set(err, FAI_EINTR, "moe_gains interrupted before its %lld items", (long long)n);
+    goto cleanup;
+  }
+  fai_cu_k_moe_gains<<<(unsigned)((n + MOE_BLOCK - 1) / MOE_BLOCK), MOE_BLOCK>>>(d, d_cur, n, d_node, d_layer,
+                                                                                d_items, d_gain);
+  MOE_TRY(cudaGetLastError());
+  MOE_TRY(cudaMemcpy(gain, d_gain, (size_t)n * sizeof(double), cudaMemcpyDeviceToHost));
+cleanup:
+  moe_free(d_w), moe_free(d_tau), moe_free(d_far), moe_free(d_off), moe_free(d_mask), moe_free(d_prob);
+  moe_free(d_cur), moe_free(d_node), moe_free(d_layer), moe_free(d_items), moe_free(d_gain);
   return st;
 }

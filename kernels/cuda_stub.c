@@ -69,6 +69,12 @@ static fai_status stub_moe_latency(const fai_backend *be, const fai_moe_view *v,
   return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
 }
 
+static fai_status stub_moe_gains(const fai_backend *be, const fai_moe_view *v, const double *cur,
+                                 int64_t n, const int *node, const int *layer, const uint64_t *mask,
+                                 double *gain, fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
 static const fai_backend stub_instance = {
     .name = "cuda",
     .probe = stub_probe,
@@ -83,6 +89,7 @@ static const fai_backend stub_instance = {
     .cache_eval = stub_cache_eval,
     /* issue 4 ops */
     .moe_latency = stub_moe_latency,
+    .moe_gains = stub_moe_gains,
     /* issue 6 ops: lsm */
     /* issue 6 ops: leoedge */
     /* issue 7 ops */

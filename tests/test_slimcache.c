@@ -377,6 +377,55 @@ Test(slimcache, moe_gain_core_equals_latency_difference) {
   cr_assert_gt(checked, 100);
 }
 
+/* Random (node, layer, mask) items and a random state cur = τ(X) of si. */
+static void gain_items(const fai_slim_instance *si, uint64_t seed, int n, double *cur, uint8_t *x, int *node,
+                       int *layer, uint64_t *mask) {
+  rnd r = {seed, 0};
+  for (size_t i = 0; i < (size_t)si->V * si->L * si->E; i++) x[i] = ru(&r) < 0.3;
+  fai_moe_view v = fai_slim_view(si);
+  for (int u = 0; u < si->U; u++)
+    for (int l = 0; l < si->L; l++) fai_mc_access(&v, u, l, x, cur + ((size_t)u * si->L + l) * si->E);
+  for (int q = 0; q < n; q++) {
+    node[q] = ri(&r, 0, si->V - 1);
+    layer[q] = ri(&r, 0, si->L - 1);
+    mask[q] = (uint64_t)(ru(&r) * (double)(1ull << si->E)) & ((1ull << si->E) - 1);
+  }
+}
+
+Test(slimcache, moe_gains_op_equals_weighted_latency_difference) {
+  fai_backend b1, b2;
+  moe_be(&b1, FAI_BACKEND_CPU, 1);
+  moe_be(&b2, FAI_BACKEND_CPU, 2);
+  for (int it = 0; it < 10; it++) {
+    rnd rr = {5100 + (uint64_t)it, 0};
+    fai_slim_instance si;
+    const int E = ri(&rr, 2, 10);
+    make_instance(5200 + (uint64_t)it, ri(&rr, 1, 3), ri(&rr, 1, 4), ri(&rr, 1, 3), E, ri(&rr, 1, E < 3 ? E : 3), 3, &si);
+    enum { NG = 200 };
+    const size_t nx = (size_t)si.V * si.L * si.E;
+    double *cur = malloc((size_t)si.U * si.L * si.E * sizeof(double)), g1[NG], g2[NG];
+    uint8_t *x = malloc(nx), *y = malloc(nx);
+    int node[NG], layer[NG];
+    uint64_t mask[NG];
+    gain_items(&si, 5300 + (uint64_t)it, NG, cur, x, node, layer, mask);
+    fai_moe_view v = fai_slim_view(&si);
+    fai_error err;
+    cr_assert_eq(b1.moe_gains(&b1, &v, cur, NG, node, layer, mask, g1, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(b2.moe_gains(&b2, &v, cur, NG, node, layer, mask, g2, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(memcmp(g1, g2, sizeof g1), 0, "instance %d: 1 vs 2 threads", it);
+    const double base = ref_latency(&si, x, NULL);
+    for (int q = 0; q < NG; q++) {
+      memcpy(y, x, nx);
+      for (int e = 0; e < E; e++)
+        if (mask[q] >> e & 1u) y[((size_t)node[q] * si.L + layer[q]) * si.E + e] = 1;
+      const double d = base - ref_latency(&si, y, NULL);
+      cr_assert(fabs(g1[q] - d) <= 1e-12, "instance %d item %d: gain %.15g, latency difference %.15g", it, q, g1[q], d);
+    }
+    free(cur), free(x), free(y);
+    fai_slim_instance_free(&si);
+  }
+}
+
 Test(slimcache, solve_on_explicit_cpu_backend_gives_the_same_plan) {
   fai_backend be;
   moe_be(&be, FAI_BACKEND_CPU, 2);
@@ -422,6 +471,32 @@ Test(parity, moe_latency_cuda_matches_cpu_bytes) {
     cr_expect_eq(memcmp(l1, l2, (size_t)n * ul * sizeof(double)), 0, "per-layer latency differs, instance %d", it);
     cr_expect_eq(memcmp(t1, t2, sizeof t1), 0, "totals differ, instance %d", it);
     free(x), free(l1), free(l2);
+    fai_slim_instance_free(&si);
+  }
+}
+
+Test(parity, moe_gains_cuda_matches_cpu_bytes) {
+  fai_backend cpu, cuda;
+  fai_error err;
+  fai_error_clear(&err);
+  if (fai_backend_select(FAI_BACKEND_CUDA, 0, &cuda, &err) != FAI_OK) cr_skip_test("no CUDA device: %s", err.msg);
+  moe_be(&cpu, FAI_BACKEND_CPU, 2);
+  for (int it = 0; it < 4; it++) {
+    fai_slim_instance si;
+    make_instance(9300 + (uint64_t)it, 4, 6, 3 + it, 8 + 8 * it, 1 + it, 4, &si);
+    enum { NG = 2000 };
+    const size_t nx = (size_t)si.V * si.L * si.E;
+    double *cur = malloc((size_t)si.U * si.L * si.E * sizeof(double));
+    double *g1 = malloc(NG * sizeof(double)), *g2 = malloc(NG * sizeof(double));
+    uint8_t *x = malloc(nx);
+    int *node = malloc(NG * sizeof(int)), *layer = malloc(NG * sizeof(int));
+    uint64_t *mask = malloc(NG * sizeof(uint64_t));
+    gain_items(&si, 9400 + (uint64_t)it, NG, cur, x, node, layer, mask);
+    fai_moe_view v = fai_slim_view(&si);
+    cr_assert_eq(cpu.moe_gains(&cpu, &v, cur, NG, node, layer, mask, g1, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(cuda.moe_gains(&cuda, &v, cur, NG, node, layer, mask, g2, &err), FAI_OK, "%s", err.msg);
+    cr_expect_eq(memcmp(g1, g2, NG * sizeof(double)), 0, "gains differ, instance %d", it);
+    free(cur), free(g1), free(g2), free(x), free(node), free(layer), free(mask);
     fai_slim_instance_free(&si);
   }
 }

@@ -230,6 +230,14 @@ struct fai_backend {
   fai_status (*moe_latency)(const fai_backend *be, const fai_moe_view *v, int n_place,
                             const uint8_t *x, double *lat, double *total, fai_error *err);
 
+  /* Latency reduction of adding expert set mask[q] of layer layer[q] on
+   * node node[q], given the current access latencies cur[U][L][E] =
+   * τ_{u,l,e}(X): gain[q] = Σ_u w_u Σ_S π_{u,l}(S)·(max_{e∈S} cur −
+   * max_{e∈S} τ'), users in index order (fai_mc_gain). */
+  fai_status (*moe_gains)(const fai_backend *be, const fai_moe_view *v, const double *cur,
+                          int64_t n, const int *node, const int *layer, const uint64_t *mask,
+                          double *gain, fai_error *err);
+
   /* --- ops of issue 6, lsm (offloading: kernels/offload_core.h) --- */
 
   /* --- ops of issue 6, leoedge (offloading: kernels/leoedge_core.h) --- */

@@ -8,7 +8,11 @@
  * thread count.  The per-(user, layer) arithmetic (gains, expected layer
  * latency) is in kernels/cache_core.h; whole placements are evaluated in
  * batches by the backend op moe_latency (g1's candidates, sgd's passes, the
- * result and the empty cache), so plans do not depend on the backend. */
+ * result and the empty cache) and sgd's exact per-layer tables (every
+ * feasible expert set of every layer of a node: up to L·2^E gains) by the op
+ * moe_gains, so plans do not depend on the backend.  g1's single-expert
+ * gains and the greedy tables stay host loops over the same core: a few
+ * hundred gains per step, too few to pay for a device round trip. */
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -273,9 +277,62 @@ static int64_t gcd64(int64_t a, int64_t b) {
   return a;
 }
 
-/* Per-layer table of node v: g[c] and its expert set mask[c], c = 0..cmax. */
-static void layer_table(const ctx *c, const fai_slim_params *p, const double *cur, const uint8_t *x, int v, int l,
-                        int cmax, double *g, uint64_t *mk, double *scratch) {
+/* Exact tables of node v (E <= exact_max_experts), layers in chunks of lc:
+ * the gains of every feasible expert set (free experts, at most cmax[l])
+ * come from the backend op moe_gains in one call per chunk; g[l][k] is the
+ * best set of k experts (mask order breaks ties: first strictly better). */
+typedef struct exact_buf {
+  int lc;                 /* layers per backend call */
+  double *scratch;        /* [lc][2^E] gains, -1: infeasible set */
+  int *node, *layer;      /* [lc·2^E] items */
+  uint64_t *mask;
+  double *gain;
+} exact_buf;
+
+static fai_status exact_tables(const ctx *c, const double *cur, const uint8_t *x, int v, const int *cmax,
+                               double *g, uint64_t *mk, exact_buf *b, fai_error *err) {
+  const fai_slim_instance *si = c->si;
+  const int E = si->E, L = si->L;
+  const int64_t nm = (int64_t)1 << E;
+  for (int l0 = 0; l0 < L; l0 += b->lc) {
+    const int l1 = l0 + b->lc < L ? l0 + b->lc : L;
+    int64_t n = 0;
+    for (int l = l0; l < l1; l++) {
+      uint64_t avail = 0;
+      for (int e = 0; e < E; e++)
+        if (!x[XI(si, v, l, e)]) avail |= 1ull << e;
+      double *sc = b->scratch + (size_t)(l - l0) * nm;
+      for (int64_t m = 0; m < nm; m++) {
+        sc[m] = -1.0;
+        if (((uint64_t)m & ~avail) || __builtin_popcountll((uint64_t)m) > cmax[l]) continue;
+        b->node[n] = v, b->layer[n] = l, b->mask[n] = (uint64_t)m;
+        n++;
+      }
+    }
+    fai_status st = c->be.moe_gains(&c->be, &c->view, cur, n, b->node, b->layer, b->mask, b->gain, err);
+    if (st != FAI_OK) return st;
+    for (int64_t q = 0; q < n; q++) b->scratch[(size_t)(b->layer[q] - l0) * nm + b->mask[q]] = b->gain[q];
+    for (int l = l0; l < l1; l++) {
+      const double *sc = b->scratch + (size_t)(l - l0) * nm;
+      double *gl = g + (size_t)l * (E + 1);
+      uint64_t *ml = mk + (size_t)l * (E + 1);
+      for (int k = 0; k <= cmax[l]; k++) gl[k] = -1.0, ml[k] = 0;
+      gl[0] = 0.0;
+      for (int64_t m = 1; m < nm; m++) {
+        const int k = __builtin_popcountll((uint64_t)m);
+        if (sc[m] > gl[k]) gl[k] = sc[m], ml[k] = (uint64_t)m;
+      }
+      for (int k = 1; k <= cmax[l]; k++)
+        if (gl[k] < 0) gl[k] = gl[k - 1], ml[k] = ml[k - 1];  /* fewer free experts than slots */
+    }
+  }
+  return FAI_OK;
+}
+
+/* Greedy per-layer table of node v (E above exact_max_experts): g[c] and its
+ * expert set mask[c], c = 0..cmax, adding the best expert each step. */
+static void layer_table(const ctx *c, const double *cur, const uint8_t *x, int v, int l, int cmax, double *g,
+                        uint64_t *mk) {
   const fai_slim_instance *si = c->si;
   const int E = si->E;
   for (int k = 0; k <= cmax; k++) g[k] = -1.0, mk[k] = 0;
@@ -283,19 +340,7 @@ static void layer_table(const ctx *c, const fai_slim_params *p, const double *cu
   uint64_t avail = 0;
   for (int e = 0; e < E; e++)
     if (!x[XI(si, v, l, e)]) avail |= 1ull << e;
-  if (E <= p->exact_max_experts) {
-    const int64_t nm = (int64_t)1 << E;
-#pragma omp parallel for schedule(dynamic, 64) num_threads(c->nthreads)
-    for (int64_t m = 0; m < nm; m++)
-      scratch[m] = ((uint64_t)m & ~avail) || __builtin_popcountll((uint64_t)m) > cmax
-                       ? -1.0 : gain_mask(c, cur, v, l, (uint64_t)m, 0);
-    for (int64_t m = 1; m < nm; m++) {
-      const int k = __builtin_popcountll((uint64_t)m);
-      if (scratch[m] > g[k]) g[k] = scratch[m], mk[k] = (uint64_t)m;
-    }
-    for (int k = 1; k <= cmax; k++)
-      if (g[k] < 0) g[k] = g[k - 1], mk[k] = mk[k - 1];  /* fewer free experts than slots */
-  } else {
+  {
     uint64_t m = 0;
     for (int k = 1; k <= cmax; k++) {
       int be = -1;
@@ -328,13 +373,24 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
   int64_t *rk = malloc((size_t)L * (E + 1) * sizeof *rk);
   int *cmax = malloc((size_t)L * sizeof *cmax);
   int *pick = malloc((size_t)L * sizeof *pick);
-  double *scratch = malloc((size_t)(E <= p->exact_max_experts ? ((int64_t)1 << E) : 1) * sizeof *scratch);
+  const int exact = E <= p->exact_max_experts;
+  const int64_t nm = exact ? (int64_t)1 << E : 1;
+  exact_buf eb;
+  eb.lc = (int)(((int64_t)1 << 20) / nm);
+  eb.lc = eb.lc < 1 ? 1 : eb.lc > L ? L : eb.lc;
+  const size_t ni = exact ? (size_t)eb.lc * (size_t)nm : 1;
+  eb.scratch = malloc(ni * sizeof *eb.scratch);
+  eb.node = malloc(ni * sizeof *eb.node);
+  eb.layer = malloc(ni * sizeof *eb.layer);
+  eb.mask = malloc(ni * sizeof *eb.mask);
+  eb.gain = malloc(ni * sizeof *eb.gain);
   double *DP = NULL;
   int *CH = NULL;
   int64_t *H = NULL;
   const size_t nx = (size_t)si->V * L * E;
   uint8_t *xpass = malloc(2 * (nx ? nx : 1)), *xt = xpass;
-  if (!xpass || !order || !key || !cur || !rem || !g || !mk || !rk || !cmax || !pick || !scratch) {
+  if (!xpass || !order || !key || !cur || !rem || !g || !mk || !rk || !cmax || !pick || !eb.scratch || !eb.node || !eb.layer ||
+      !eb.mask || !eb.gain) {
     st = fai_error_set(err, FAI_ENOMEM, "out of memory");
     goto cleanup;
   }
@@ -362,16 +418,20 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
     const int v = order[pass ? (oi + si->U) % si->V : oi];
     if (c->uoff[v] == c->uoff[v + 1] || rem[v] <= 0) continue;
     int any = 0;
-    /* Greedy tables (E above exact_max_experts) are independent per layer and
-     * read only shared state, so the layers run in parallel, each writing its
-     * own slice; the exact tables parallelise inside and share `scratch`. */
-    const int par_layers = E > p->exact_max_experts;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(c->nthreads) if (par_layers)
     for (int l = 0; l < L; l++) {
       const int64_t fit = rem[v] / si->expert_bytes[l];
       cmax[l] = fit < E ? (int)fit : E;
-      layer_table(c, p, cur, xt, v, l, cmax[l], g + (size_t)l * (E + 1), mk + (size_t)l * (E + 1), scratch);
       pick[l] = 0;
+    }
+    if (exact) {
+      /* Exact tables: every feasible set's gain on the backend. */
+      if ((st = exact_tables(c, cur, xt, v, cmax, g, mk, &eb, err)) != FAI_OK) goto cleanup;
+    } else {
+      /* Greedy tables are independent per layer and read only shared state,
+       * so the layers run in parallel, each writing its own slice. */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(c->nthreads)
+      for (int l = 0; l < L; l++)
+        layer_table(c, cur, xt, v, l, cmax[l], g + (size_t)l * (E + 1), mk + (size_t)l * (E + 1));
     }
     for (int l = 0; l < L; l++) any |= cmax[l] > 0;
     if (!any) continue;
@@ -477,7 +537,8 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
     memcpy(x, xpass + (lat[1] < lat[0] - 1e-15 ? nx : 0), nx);
   }
 cleanup:
-  free(order), free(key), free(cur), free(rem), free(g), free(mk), free(rk), free(cmax), free(pick), free(scratch);
+  free(order), free(key), free(cur), free(rem), free(g), free(mk), free(rk), free(cmax), free(pick);
+  free(eb.scratch), free(eb.node), free(eb.layer), free(eb.mask), free(eb.gain);
   free(DP), free(CH), free(H), free(xpass);
   return st;
 }
