@@ -177,8 +177,12 @@ int cmd_cache_slim(int argc, char **argv) {
   int64_t pre_bytes[1];
   double pre_flops[1];
   int code = FAI_EXIT_OK;
-  fai_status st = fai_backend_select(FAI_BACKEND_CPU, cc.threads, &be, &err);
+  /* Placements are evaluated on the backend (moe_latency); plans are the
+   * same bytes on either, so auto means cpu and cuda runs only when asked. */
+  fai_status st = fai_backend_select(cc.backend == FAI_BACKEND_CUDA ? FAI_BACKEND_CUDA : FAI_BACKEND_CPU,
+                                     cc.threads, &be, &err);
   if (st != FAI_OK) goto fail;
+  sp.be = &be;
   if ((st = fai_cache_instance_load_file(path, &be, &inst, &err)) != FAI_OK) goto fail;
   fai_moe_profile moe = inst.lib.moe;
   if (pre) {
@@ -222,7 +226,7 @@ int cmd_cache_slim(int argc, char **argv) {
   if ((st = fai_slim_plan(&si, &sp, &res, &plan, &err)) != FAI_OK) goto fail;
   if ((st = fai_plan_add_input_file(&plan, "instance", path, &err)) != FAI_OK) goto fail;
   if (trace_path && (st = fai_plan_add_input_file(&plan, "trace", trace_path, &err)) != FAI_OK) goto fail;
-  fai_plan_run_info(&plan, "cpu", cc.threads);
+  fai_plan_run_info(&plan, be.name, cc.threads);
   if (cc.out && (st = fai_plan_write(&plan, cc.out, &err)) != FAI_OK) goto fail;
   if (!strcmp(cc.format, "json")) {
     char *txt = fai_json_dumps(plan.doc);

@@ -3,8 +3,11 @@
 # Usage: experiments/run.sh trimcaching [SEEDS]   (writes under experiments/out/trimcaching/; BIN set by run.sh)
 #
 # Algorithms: spec, gen, indep, popular, random, and the MILP (GLPK, 3 s per
-# instance) where it proves optimality in time — its column is empty
-# otherwise, and milp_bound keeps GLPK's upper bound on the optimum.
+# instance; MILP_LIMIT seconds on the small panel) where it proves optimality
+# in time — its column is empty unless every seed of the point was solved,
+# milp_bound keeps GLPK's upper bound on the optimum, milp_solved counts the
+# seeds solved to optimality ("k/n"; 0/n: not solved) and gen_over_opt is
+# gen's hit ratio over the optimum, averaged over the solved seeds.
 #
 # 1. Edge: 10 servers on a 1 km square, 300 m coverage, the §1.6 library
 #    (ResNet-18/34/50 backbones × 10 fine-tuned models, 45–98 MB each, the
@@ -20,9 +23,16 @@
 #    scenario's gsl_radio rate without a split, §1.6 latency U[0.5, 1] s.
 #    Capacity sweep at 60 users; user sweep at 0.15 GB.  The MILP is not run
 #    (1584 caches × 30 models × users × snapshots is far beyond 3 s).
+# 3. Small edge panel (edge-small-capacity.csv), sized so that GLPK proves
+#    optimality: 4 servers, 12 users, 2 backbones × 6 fine-tuned models,
+#    U[2, 6] s, capacity 0.1–0.5 GB, MILP limit MILP_LIMIT (20 s): the
+#    heuristics against the exact optimum.  The 10-server points above are
+#    mostly too big for 3 s (0/n there marks "not solved").
 set -euo pipefail
 out=$1
 seeds=${2:-3}
+milp_limit=${MILP_LIMIT:-20}
+limit=3
 BIN=${BIN:?BIN is set by experiments/run.sh}
 work="$out/work"
 mkdir -p "$work"
@@ -35,7 +45,7 @@ run() {
   local sc=$1 sw=$2 x=$3 seed=$4 inst=$5 milp=$6 a list=("${algos[@]}")
   [ "$milp" = 1 ] && list+=(milp)
   for a in "${list[@]}"; do
-    "$BIN" cache trim "$inst" --algo "$a" --time-limit 3 -q -o "$work/plan.json" > /dev/null
+    "$BIN" cache trim "$inst" --algo "$a" --time-limit "$limit" -q -o "$work/plan.json" > /dev/null
     jq -rs --arg p "$sc,$sw,$x,$seed,$a" \
       '"\($p),\(.[0].objective.value),\(.[0].outcome),\(.[0].objective.bound // ""),\(.[1].timings_s.solve)"' \
       "$work/plan.json" "$work/plan.run.json" >> "$raw"
@@ -72,6 +82,17 @@ for k in 10 20 30 40 60 80; do
   done
 done
 
+echo "trimcaching: small edge panel (4 servers, 12 users, 12 models), MILP limit ${milp_limit} s" >&2
+limit=$milp_limit
+for q in 0.1 0.15 0.2 0.3 0.5; do
+  for s in $(seq 1 "$seeds"); do
+    "$BIN" cache gen edge --servers 4 --users 12 --backbones 2 --finetuned 6 --tbar 2,6 \
+      --capacity-bytes "${q}e9" --seed "$s" -q -o "$work/edge.json" > /dev/null
+    run edge-small capacity "$q" "$s" "$work/edge.json" 1
+  done
+done
+limit=3
+
 echo "trimcaching: Starlink shell 1, 11 snapshots" >&2
 scenario 60 1 > "$work/scen60.json"
 for q in 0.06 0.08 0.1 0.15 0.2 0.3; do
@@ -88,16 +109,21 @@ done
 
 # Tables: the mean over seeds per point; milp only where every seed proved
 # optimality.
-for sc in edge satellite; do
-  for sw in capacity users; do
+for scsw in edge:capacity edge:users satellite:capacity satellite:users edge-small:capacity; do
+  sc=${scsw%%:*} sw=${scsw#*:}
     awk -F, -v sc="$sc" -v sw="$sw" '
       NR > 1 && $1 == sc && $2 == sw {
         if (!($3 in seen)) { seen[$3] = 1; xs[++nx] = $3 }
         k = $3 SUBSEP $5; n[k]++; h[k] += $6
-        if ($5 == "milp") { if ($7 != "optimal") bad[$3] = 1; b[$3] += $8 }
+        if ($5 == "gen") gv[$3 SUBSEP $4] = $6
+        if ($5 == "milp") {
+          if ($7 != "optimal") bad[$3] = 1
+          else { ok[$3]++; if ($6 > 0) { rs[$3] += gv[$3 SUBSEP $4] / $6; rn[$3]++ } }
+          b[$3] += $8
+        }
       }
       END {
-        print (sw == "capacity" ? "capacity_gb" : "users") ",spec,gen,indep,popular,random,milp,milp_bound"
+        print (sw == "capacity" ? "capacity_gb" : "users") ",spec,gen,indep,popular,random,milp,milp_bound,milp_solved,gen_over_opt"
         split("spec gen indep popular random", al, " ")
         for (j = 1; j <= nx; j++) {
           x = xs[j]; line = x
@@ -105,19 +131,20 @@ for sc in edge satellite; do
           km = x SUBSEP "milp"
           if (n[km] && !bad[x]) line = line sprintf(",%.6f", h[km] / n[km]); else line = line ","
           if (n[km]) line = line sprintf(",%.6f", b[x] / n[km]); else line = line ","
+          line = line (n[km] ? sprintf(",%d/%d", ok[x], n[km]) : ",")
+          line = line (rn[x] ? sprintf(",%.4f", rs[x] / rn[x]) : ",")
           print line
         }
       }' "$out/raw.csv" > "$out/$sc-$sw.csv"
-  done
 done
 rm -rf "$work"
 
 # The expected ordering: spec >= gen > indep, with gen - indep growing as capacity shrinks.
-for f in "$out"/edge-capacity.csv "$out"/satellite-capacity.csv "$out"/edge-users.csv "$out"/satellite-users.csv; do
+for f in "$out"/edge-capacity.csv "$out"/satellite-capacity.csv "$out"/edge-users.csv "$out"/satellite-users.csv "$out"/edge-small-capacity.csv; do
   awk -F, -v f="$(basename "$f" .csv)" 'NR > 1 {
       o = ($2 >= $3 - 1e-9 ? "spec>=gen" : "spec<gen") " " ($3 > $4 ? "gen>indep" : "gen<=indep")
       printf "%s %s=%s: spec %.4f gen %.4f indep %.4f (gen-indep %+.4f, gen/indep %.3f) %s%s\n", f,
-             $1 ~ /\./ ? "Q_GB" : "x", $1, $2, $3, $4, $3 - $4, ($4 > 0 ? $3 / $4 : 0), o, ($7 != "" ? sprintf(" milp %.4f", $7) : "") }' "$f"
+             $1 ~ /\./ ? "Q_GB" : "x", $1, $2, $3, $4, $3 - $4, ($4 > 0 ? $3 / $4 : 0), o, ($7 != "" ? sprintf(" milp %.4f", $7) : "") ($9 != "" ? " milp solved " $9 : "") ($10 != "" ? sprintf(" gen/opt %.4f", $10) : "") }' "$f"
 done | tee "$out/ordering.txt" >&2
 
 if command -v gnuplot > /dev/null; then

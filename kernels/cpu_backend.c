@@ -24,6 +24,7 @@
 #include "sp_core.h"
 #include "vis_core.h"
 /* issue 4 op declarations */
+#include "cpu_slim.h"
 /* issue 6 op declarations: lsm */
 #include "cpu_lsm.h"
 /* issue 6 op declarations: leoedge */
@@ -366,6 +367,8 @@ static const fai_backend cpu_instance = {
     .cache_gains = cpu_cache_gains,
     .cache_eval = cpu_cache_eval,
     /* issue 4 ops */
+    .moe_latency = fai_cpu_moe_latency,
+    .moe_gains = fai_cpu_moe_gains,
     /* issue 6 ops: lsm */
     .lsm_ratio = fai__cpu_lsm_ratio,
     /* issue 6 ops: leoedge */

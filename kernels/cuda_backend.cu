@@ -25,6 +25,7 @@
 #include "sp_core.h"
 #include "vis_core.h"
 /* issue 4 op declarations */
+#include "cuda_slim.h"
 /* issue 6 op declarations: lsm */
 #include "cuda_lsm.h"
 /* issue 6 op declarations: leoedge */
@@ -866,6 +867,7 @@ static const fai_backend cu_instance = {
     "cuda", cu_probe, cu_propagate, cu_propagate_sgp4, cu_visibility, cu_links, cu_sssp, cu_apsp,
     cu_cascade_eval, cu_cache_gains, cu_cache_eval,
     /* issue 4 ops */
+    fai_cu_moe_latency, fai_cu_moe_gains,
     /* issue 6 ops: lsm */
     fai__cuda_lsm_ratio,
     /* issue 6 ops: leoedge */

@@ -63,6 +63,18 @@ static fai_status stub_cache_eval(const fai_backend *be, const fai_cache_view *v
   return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
 }
 
+/* issue 4: SlimCaching */
+static fai_status stub_moe_latency(const fai_backend *be, const fai_moe_view *v, int n_place,
+                                   const uint8_t *x, double *lat, double *total, fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
+static fai_status stub_moe_gains(const fai_backend *be, const fai_moe_view *v, const double *cur,
+                                 int64_t n, const int *node, const int *layer, const uint64_t *mask,
+                                 double *gain, fai_error *err) {
+  return fai_error_set(err, FAI_ENODEV, "%s", STUB_REASON);
+}
+
 /* issue 6, lsm */
 static fai_status stub_lsm_ratio(const fai_backend *be, int64_t n, const double *terms, double tol,
                                  int max_steps, double *lam, double *delay_s, fai_error *err) {
@@ -102,6 +114,8 @@ static const fai_backend stub_instance = {
     .cache_gains = stub_cache_gains,
     .cache_eval = stub_cache_eval,
     /* issue 4 ops */
+    .moe_latency = stub_moe_latency,
+    .moe_gains = stub_moe_gains,
     /* issue 6 ops: lsm */
     .lsm_ratio = stub_lsm_ratio,
     /* issue 6 ops: leoedge */

@@ -1,12 +1,16 @@
 /* SlimCaching: MoE expert placement against exact oracles (GLPK MILP, brute
  * force) on random small instances with fixed seeds, the sgd-fast (1−ε)
- * guarantee, storage constraints, determinism and trace errors. */
+ * guarantee, storage constraints, determinism and trace errors; the
+ * moe_latency backend op and its cores (kernels/cache_core.h) against a
+ * direct evaluation, and cpu-vs-cuda parity (skipped without a device). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_core.h"
+#include "fluidai/backend.h"
 #include "fluidai/json.h"
 #include "fluidai/rng.h"
 #include "fluidai/slimcache.h"
@@ -221,4 +225,278 @@ Test(slimcache, trace_errors_name_file_and_line) {
   cr_assert_eq(tr.n, 3);
   fai_slim_trace_free(&tr);
   remove(path);
+}
+
+/* ------------------------------------------------- moe_latency and its cores */
+
+/* Direct evaluation of PAPERS §2.2 (the solver's evaluation before it moved
+ * to kernels/cache_core.h): per-layer expected latency lat[u][l] and the
+ * weighted mean, accumulated in the same order. */
+static double ref_latency(const fai_slim_instance *si, const uint8_t *x, double *lat) {
+  double total = 0.0;
+  for (int u = 0; u < si->U; u++) {
+    double su = 0.0;
+    for (int l = 0; l < si->L; l++) {
+      double cur[FAI_SLIM_MAX_EXPERTS], own = 0.0;
+      const double far = si->tau_far[(size_t)u * si->L + l];
+      for (int e = 0; e < si->E; e++) {
+        double t = far;
+        for (int v = 0; v < si->V; v++)
+          if (x[((size_t)v * si->L + l) * si->E + e]) t = fmin(t, si->tau[((size_t)u * si->V + v) * si->L + l]);
+        cur[e] = t;
+      }
+      for (int64_t q = si->set_off[(size_t)u * si->L + l]; q < si->set_off[(size_t)u * si->L + l + 1]; q++) {
+        double m = 0.0;
+        for (int e = 0; e < si->E; e++)
+          if (si->set_mask[q] >> e & 1u) m = fmax(m, cur[e]);
+        su += si->set_prob[q] * m;
+        own += si->set_prob[q] * m;
+      }
+      if (lat) lat[(size_t)u * si->L + l] = own;
+    }
+    total += si->w[u] * su;
+  }
+  return total;
+}
+
+/* n random placements of si (any density, storage ignored). */
+static uint8_t *random_placements(const fai_slim_instance *si, int n, uint64_t seed) {
+  const size_t nx = (size_t)si->V * si->L * si->E;
+  uint8_t *x = malloc((size_t)n * nx + 1);
+  rnd r = {seed, 0};
+  for (int c = 0; c < n; c++) {
+    const double dens = c == 0 ? 0.0 : ru(&r);
+    for (size_t i = 0; i < nx; i++) x[(size_t)c * nx + i] = ru(&r) < dens;
+  }
+  return x;
+}
+
+static void moe_be(fai_backend *be, fai_backend_kind kind, int threads) {
+  fai_error err;
+  fai_error_clear(&err);
+  cr_assert_eq(fai_backend_select(kind, threads, be, &err), FAI_OK, "%s", err.msg);
+}
+
+Test(slimcache, moe_latency_op_equals_direct_evaluation_bit_for_bit) {
+  fai_backend b1, b2;
+  moe_be(&b1, FAI_BACKEND_CPU, 1);
+  moe_be(&b2, FAI_BACKEND_CPU, 2);
+  int checked = 0;
+  for (int it = 0; it < 12; it++) {
+    rnd rr = {4100 + (uint64_t)it, 0};
+    fai_slim_instance si;
+    const int E = ri(&rr, 2, 12);
+    make_instance(4200 + (uint64_t)it, ri(&rr, 1, 4), ri(&rr, 1, 5), ri(&rr, 1, 4), E, ri(&rr, 1, E < 3 ? E : 3), 3, &si);
+    const int n = 33;
+    const size_t nx = (size_t)si.V * si.L * si.E, ul = (size_t)si.U * si.L;
+    uint8_t *x = random_placements(&si, n, 4300 + (uint64_t)it);
+    double *lat1 = malloc((size_t)n * ul * sizeof(double)), *lat2 = malloc((size_t)n * ul * sizeof(double));
+    double *ref = malloc(ul * sizeof(double)), tot1[33], tot2[33];
+    fai_moe_view v = fai_slim_view(&si);
+    fai_error err;
+    cr_assert_eq(b1.moe_latency(&b1, &v, n, x, lat1, tot1, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(b2.moe_latency(&b2, &v, n, x, lat2, tot2, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(memcmp(lat1, lat2, (size_t)n * ul * sizeof(double)), 0, "instance %d: 1 vs 2 threads", it);
+    cr_assert_eq(memcmp(tot1, tot2, sizeof tot1), 0, "instance %d: 1 vs 2 threads", it);
+    for (int c = 0; c < n; c++) {
+      const double t = ref_latency(&si, x + (size_t)c * nx, ref);
+      cr_assert_eq(memcmp(&t, &tot1[c], sizeof t), 0, "instance %d placement %d: total %.17g, direct %.17g", it, c,
+                   tot1[c], t);
+      cr_assert_eq(memcmp(ref, lat1 + (size_t)c * ul, ul * sizeof(double)), 0, "instance %d placement %d: per-layer", it, c);
+      const double s = fai_slim_latency(&si, x + (size_t)c * nx);
+      cr_assert_eq(memcmp(&t, &s, sizeof t), 0, "fai_slim_latency differs from the direct evaluation");
+      checked++;
+    }
+    /* Totals only, per-layer only. */
+    double tot3[33];
+    cr_assert_eq(b2.moe_latency(&b2, &v, n, x, NULL, tot3, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(memcmp(tot1, tot3, sizeof tot1), 0);
+    cr_assert_eq(b2.moe_latency(&b2, &v, n, x, lat2, NULL, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(memcmp(lat1, lat2, (size_t)n * ul * sizeof(double)), 0);
+    free(x), free(lat1), free(lat2), free(ref);
+    fai_slim_instance_free(&si);
+  }
+  cr_assert_eq(checked, 12 * 33);
+  /* Shapes the op refuses. */
+  fai_slim_instance si;
+  make_instance(4999, 1, 1, 1, 3, 1, 1, &si);
+  fai_moe_view v = fai_slim_view(&si);
+  v.E = 65;
+  uint8_t x1[8] = {0};
+  double t1;
+  fai_error err;
+  cr_expect_eq(b1.moe_latency(&b1, &v, 1, x1, NULL, &t1, &err), FAI_EINVAL);
+  v = fai_slim_view(&si);
+  v.set_off = NULL;
+  cr_expect_eq(b1.moe_latency(&b1, &v, 1, x1, NULL, &t1, &err), FAI_EINVAL);
+  fai_slim_instance_free(&si);
+}
+
+Test(slimcache, moe_gain_core_equals_latency_difference) {
+  int checked = 0;
+  for (int it = 0; it < 40; it++) {
+    rnd rr = {6100 + (uint64_t)it, 0};
+    fai_slim_instance si;
+    const int E = ri(&rr, 2, 10);
+    make_instance(6200 + (uint64_t)it, ri(&rr, 1, 3), ri(&rr, 1, 4), ri(&rr, 1, 3), E, ri(&rr, 1, E < 4 ? E : 4), 3, &si);
+    const size_t nx = (size_t)si.V * si.L * si.E, ul = (size_t)si.U * si.L;
+    uint8_t *x = random_placements(&si, 2, 6300 + (uint64_t)it), *y = malloc(nx);
+    const uint8_t *x0 = x + nx; /* a random placement X */
+    fai_moe_view v = fai_slim_view(&si);
+    double *before = malloc(ul * sizeof(double)), *after = malloc(ul * sizeof(double));
+    double cur[FAI_SLIM_MAX_EXPERTS], q[FAI_SLIM_MAX_EXPERTS];
+    ref_latency(&si, x0, before);
+    for (int k = 0; k < 6; k++) {
+      const int node = ri(&rr, 0, si.V - 1), l = ri(&rr, 0, si.L - 1);
+      const uint64_t mask = (uint64_t)(ru(&rr) * (double)(1ull << E)) & ((1ull << E) - 1);
+      memcpy(y, x0, nx);
+      for (int e = 0; e < E; e++)
+        if (mask >> e & 1u) y[((size_t)node * si.L + l) * si.E + e] = 1;
+      ref_latency(&si, y, after);
+      for (int u = 0; u < si.U; u++) {
+        fai_mc_access(&v, u, l, x0, cur);
+        const double nt = si.tau[((size_t)u * si.V + node) * si.L + l];
+        const double g = fai_mc_user_gain(&v, u, l, nt, cur, mask, NULL);
+        const double d = before[(size_t)u * si.L + l] - after[(size_t)u * si.L + l];
+        cr_assert(fabs(g - d) <= 1e-12, "instance %d: gain %.15g, latency difference %.15g", it, g, d);
+        /* The K = 1 surrogate: Σ_e q_e (cur_e − nt)^+ over the mask. */
+        double want = 0.0;
+        for (int e = 0; e < E; e++) q[e] = 0.0;
+        for (int64_t s = si.set_off[(size_t)u * si.L + l]; s < si.set_off[(size_t)u * si.L + l + 1]; s++)
+          for (int e = 0; e < E; e++)
+            if (si.set_mask[s] >> e & 1u) q[e] += si.set_prob[s];
+        for (int e = 0; e < E; e++)
+          if ((mask >> e & 1u) && nt < cur[e]) want += q[e] * (cur[e] - nt);
+        cr_assert(fabs(fai_mc_user_gain(&v, u, l, nt, cur, mask, q) - want) <= 1e-12);
+        checked++;
+      }
+    }
+    free(x), free(y), free(before), free(after);
+    fai_slim_instance_free(&si);
+  }
+  cr_assert_gt(checked, 100);
+}
+
+/* Random (node, layer, mask) items and a random state cur = τ(X) of si. */
+static void gain_items(const fai_slim_instance *si, uint64_t seed, int n, double *cur, uint8_t *x, int *node,
+                       int *layer, uint64_t *mask) {
+  rnd r = {seed, 0};
+  for (size_t i = 0; i < (size_t)si->V * si->L * si->E; i++) x[i] = ru(&r) < 0.3;
+  fai_moe_view v = fai_slim_view(si);
+  for (int u = 0; u < si->U; u++)
+    for (int l = 0; l < si->L; l++) fai_mc_access(&v, u, l, x, cur + ((size_t)u * si->L + l) * si->E);
+  for (int q = 0; q < n; q++) {
+    node[q] = ri(&r, 0, si->V - 1);
+    layer[q] = ri(&r, 0, si->L - 1);
+    mask[q] = (uint64_t)(ru(&r) * (double)(1ull << si->E)) & ((1ull << si->E) - 1);
+  }
+}
+
+Test(slimcache, moe_gains_op_equals_weighted_latency_difference) {
+  fai_backend b1, b2;
+  moe_be(&b1, FAI_BACKEND_CPU, 1);
+  moe_be(&b2, FAI_BACKEND_CPU, 2);
+  for (int it = 0; it < 10; it++) {
+    rnd rr = {5100 + (uint64_t)it, 0};
+    fai_slim_instance si;
+    const int E = ri(&rr, 2, 10);
+    make_instance(5200 + (uint64_t)it, ri(&rr, 1, 3), ri(&rr, 1, 4), ri(&rr, 1, 3), E, ri(&rr, 1, E < 3 ? E : 3), 3, &si);
+    enum { NG = 200 };
+    const size_t nx = (size_t)si.V * si.L * si.E;
+    double *cur = malloc((size_t)si.U * si.L * si.E * sizeof(double)), g1[NG], g2[NG];
+    uint8_t *x = malloc(nx), *y = malloc(nx);
+    int node[NG], layer[NG];
+    uint64_t mask[NG];
+    gain_items(&si, 5300 + (uint64_t)it, NG, cur, x, node, layer, mask);
+    fai_moe_view v = fai_slim_view(&si);
+    fai_error err;
+    cr_assert_eq(b1.moe_gains(&b1, &v, cur, NG, node, layer, mask, g1, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(b2.moe_gains(&b2, &v, cur, NG, node, layer, mask, g2, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(memcmp(g1, g2, sizeof g1), 0, "instance %d: 1 vs 2 threads", it);
+    const double base = ref_latency(&si, x, NULL);
+    for (int q = 0; q < NG; q++) {
+      memcpy(y, x, nx);
+      for (int e = 0; e < E; e++)
+        if (mask[q] >> e & 1u) y[((size_t)node[q] * si.L + layer[q]) * si.E + e] = 1;
+      const double d = base - ref_latency(&si, y, NULL);
+      cr_assert(fabs(g1[q] - d) <= 1e-12, "instance %d item %d: gain %.15g, latency difference %.15g", it, q, g1[q], d);
+    }
+    free(cur), free(x), free(y);
+    fai_slim_instance_free(&si);
+  }
+}
+
+Test(slimcache, solve_on_explicit_cpu_backend_gives_the_same_plan) {
+  fai_backend be;
+  moe_be(&be, FAI_BACKEND_CPU, 2);
+  fai_slim_instance si;
+  make_instance(8100, 3, 4, 3, 8, 2, 4, &si);
+  const fai_slim_algo algos[] = {FAI_SLIM_G1, FAI_SLIM_SGD, FAI_SLIM_SGD_FAST};
+  for (int a = 0; a < 3; a++) {
+    fai_slim_result r0, r1;
+    solve(&si, algos[a], 1, &r0);
+    fai_slim_params p;
+    fai_slim_params_init(&p);
+    p.algo = algos[a];
+    p.be = &be;
+    fai_error err;
+    cr_assert_eq(fai_slim_solve(&si, &p, &r1, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(memcmp(r0.x, r1.x, (size_t)si.V * si.L * si.E), 0);
+    cr_assert_eq(memcmp(&r0.latency_s, &r1.latency_s, sizeof(double)), 0);
+    fai_slim_result_free(&r0);
+    fai_slim_result_free(&r1);
+  }
+  fai_slim_instance_free(&si);
+}
+
+/* ------------------------------------------------------------------ parity */
+
+Test(parity, moe_latency_cuda_matches_cpu_bytes) {
+  fai_backend cpu, cuda;
+  fai_error err;
+  fai_error_clear(&err);
+  if (fai_backend_select(FAI_BACKEND_CUDA, 0, &cuda, &err) != FAI_OK) cr_skip_test("no CUDA device: %s", err.msg);
+  moe_be(&cpu, FAI_BACKEND_CPU, 2);
+  for (int it = 0; it < 4; it++) {
+    fai_slim_instance si;
+    make_instance(9100 + (uint64_t)it, 4, 6, 3 + it, 8 + 8 * it, 1 + it, 4, &si);
+    const int n = 300;
+    const size_t ul = (size_t)si.U * si.L;
+    uint8_t *x = random_placements(&si, n, 9200 + (uint64_t)it);
+    double *l1 = malloc((size_t)n * ul * sizeof(double)), *l2 = malloc((size_t)n * ul * sizeof(double));
+    double t1[300], t2[300];
+    fai_moe_view v = fai_slim_view(&si);
+    cr_assert_eq(cpu.moe_latency(&cpu, &v, n, x, l1, t1, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(cuda.moe_latency(&cuda, &v, n, x, l2, t2, &err), FAI_OK, "%s", err.msg);
+    cr_expect_eq(memcmp(l1, l2, (size_t)n * ul * sizeof(double)), 0, "per-layer latency differs, instance %d", it);
+    cr_expect_eq(memcmp(t1, t2, sizeof t1), 0, "totals differ, instance %d", it);
+    free(x), free(l1), free(l2);
+    fai_slim_instance_free(&si);
+  }
+}
+
+Test(parity, moe_gains_cuda_matches_cpu_bytes) {
+  fai_backend cpu, cuda;
+  fai_error err;
+  fai_error_clear(&err);
+  if (fai_backend_select(FAI_BACKEND_CUDA, 0, &cuda, &err) != FAI_OK) cr_skip_test("no CUDA device: %s", err.msg);
+  moe_be(&cpu, FAI_BACKEND_CPU, 2);
+  for (int it = 0; it < 4; it++) {
+    fai_slim_instance si;
+    make_instance(9300 + (uint64_t)it, 4, 6, 3 + it, 8 + 8 * it, 1 + it, 4, &si);
+    enum { NG = 2000 };
+    const size_t nx = (size_t)si.V * si.L * si.E;
+    double *cur = malloc((size_t)si.U * si.L * si.E * sizeof(double));
+    double *g1 = malloc(NG * sizeof(double)), *g2 = malloc(NG * sizeof(double));
+    uint8_t *x = malloc(nx);
+    int *node = malloc(NG * sizeof(int)), *layer = malloc(NG * sizeof(int));
+    uint64_t *mask = malloc(NG * sizeof(uint64_t));
+    gain_items(&si, 9400 + (uint64_t)it, NG, cur, x, node, layer, mask);
+    fai_moe_view v = fai_slim_view(&si);
+    cr_assert_eq(cpu.moe_gains(&cpu, &v, cur, NG, node, layer, mask, g1, &err), FAI_OK, "%s", err.msg);
+    cr_assert_eq(cuda.moe_gains(&cuda, &v, cur, NG, node, layer, mask, g2, &err), FAI_OK, "%s", err.msg);
+    cr_expect_eq(memcmp(g1, g2, NG * sizeof(double)), 0, "gains differ, instance %d", it);
+    free(cur), free(g1), free(g2), free(x), free(node), free(layer), free(mask);
+    fai_slim_instance_free(&si);
+  }
 }

@@ -573,7 +573,7 @@ static void be_outputs(const fai_cache_instance *inst, const fai_backend *be, co
       for (int64_t e = inst->tm_off[t * inst->M + m]; e < inst->tm_off[t * inst->M + m + 1]; e++)
         for (int i = 0; i < inst->I; i++)
           if (x1[m * inst->I + i] && fai_cache_deliverable(inst, t, m, inst->link_user[e], i)) {
-            const int64_t b = ((int64_t)t * inst->K + inst->link_user[e]) * inst->I + i;
+            const int64_t b = ((int64_t)i * inst->T + t) * inst->K + inst->link_user[e];
             cov[b >> 5] |= 1u << (b & 31);
           }
   for (int64_t q = 0; q < n; q++) {

@@ -135,6 +135,21 @@ typedef struct fai_cache_view {
   const double *p;              /* [K][I] */
 } fai_cache_view;
 
+/* SlimCaching evaluation (kernels/cache_core.h; slimcache.h describes the
+ * instance): U users, V = servers + users nodes, L layers of E <= 64
+ * experts; τ_{u,l,e}(x) = min(tau_far[u][l], min_{v : x[v][l][e]}
+ * tau[u][v][l]) and (u, l)'s activation sets S (bit masks) with
+ * probabilities π_{u,l}(S). */
+typedef struct fai_moe_view {
+  int U, V, L, E;
+  const double *w;              /* [U] user weights */
+  const double *tau;            /* [U][V][L] access latency (s), INFINITY: unreachable */
+  const double *tau_far;        /* [U][L] cloud fallback (s) */
+  const int64_t *set_off;       /* [U·L + 1] */
+  const uint64_t *set_mask;     /* [sets] */
+  const double *set_prob;       /* [sets] */
+} fai_moe_view;
+
 typedef struct fai_backend fai_backend;
 
 struct fai_backend {
@@ -194,8 +209,8 @@ struct fai_backend {
 
   /* Marginal cache gains: gain[q] = Σ_t Σ_{links (t, ms[q], k)} p[k][is[q]]
    * · a · (1 − covered), the unnormalised (× T·K) hit-ratio gain of adding
-   * model is[q] to cache ms[q] given the served requests (bit (t·K + k)·I + i
-   * of covered; NULL: none), summed in link order. */
+   * model is[q] to cache ms[q] given the served requests (bit (i·T + t)·K + k
+   * of covered, model-major; NULL: none), summed in link order. */
   fai_status (*cache_gains)(const fai_backend *be, const fai_cache_view *v,
                             const uint32_t *covered, int64_t n, const int *ms, const int *is,
                             double *gain, fai_error *err);
@@ -206,6 +221,22 @@ struct fai_backend {
                            const uint8_t *x, double *hit_snap, fai_error *err);
 
   /* --- ops of issue 4 (MoE expected latency, kernels/cache_core.h) --- */
+
+  /* Expected MoE latency of n_place placements x[c][V][L][E] (0/1 bytes):
+   * lat[(c·U + u)·L + l] = Σ_S π_{u,l}(S) · max_{e∈S} τ_{u,l,e}(x_c) (sets
+   * in order; may be NULL) and total[c] = Σ_u w_u · Σ_l (the same terms
+   * accumulated over layers and sets, then users, in index order; may be
+   * NULL): the mean per-token latency, bit for bit fai_slim_latency. */
+  fai_status (*moe_latency)(const fai_backend *be, const fai_moe_view *v, int n_place,
+                            const uint8_t *x, double *lat, double *total, fai_error *err);
+
+  /* Latency reduction of adding expert set mask[q] of layer layer[q] on
+   * node node[q], given the current access latencies cur[U][L][E] =
+   * τ_{u,l,e}(X): gain[q] = Σ_u w_u Σ_S π_{u,l}(S)·(max_{e∈S} cur −
+   * max_{e∈S} τ'), users in index order (fai_mc_gain). */
+  fai_status (*moe_gains)(const fai_backend *be, const fai_moe_view *v, const double *cur,
+                          int64_t n, const int *node, const int *layer, const uint64_t *mask,
+                          double *gain, fai_error *err);
 
   /* --- ops of issue 6, lsm (offloading: kernels/offload_core.h) --- */
 

@@ -18,6 +18,7 @@
 #include <glpk.h>
 #include <stdint.h>
 
+#include "fluidai/backend.h"
 #include "fluidai/caching.h"
 #include "fluidai/library.h"
 #include "fluidai/plan.h"
@@ -89,8 +90,12 @@ fai_status fai_slim_instance_from_edge(const fai_cache_instance *ci, const fai_m
  * for tests and tools building instances in memory. */
 fai_status fai__slim_set_trace(fai_slim_instance *si, const fai_slim_trace *tr, fai_error *err);
 
-/* Mean per-token latency (s) of x[V][L][E] (0/1 bytes). */
+/* Mean per-token latency (s) of x[V][L][E] (0/1 bytes), serially on the
+ * host with the cores of kernels/cache_core.h (the backend op moe_latency
+ * gives the same bits for batches of placements). */
 double fai_slim_latency(const fai_slim_instance *si, const uint8_t *x);
+/* The backend's view of the instance (pointers into si). */
+fai_moe_view fai_slim_view(const fai_slim_instance *si);
 /* First node over its storage, or −1. */
 int fai_slim_storage_check(const fai_slim_instance *si, const uint8_t *x);
 
@@ -115,6 +120,8 @@ typedef struct fai_slim_params {
   double time_limit_s;     /* milp (<= 0 none) */
   uint64_t seed;           /* random baseline */
   int threads;             /* OpenMP threads (0 default); results do not depend on it */
+  const fai_backend *be;   /* evaluates placements (moe_latency); NULL: the cpu backend
+                              with `threads`.  Plans do not depend on it. */
 } fai_slim_params;
 void fai_slim_params_init(fai_slim_params *p);
 

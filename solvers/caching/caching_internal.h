@@ -9,7 +9,7 @@
 /* The flat arrays of inst as the evaluation cores see them. */
 void fai__cache_view(const fai_cache_instance *inst, fai_cc_view *v);
 
-/* Served-request bitset: bit (t·K + k)·I + i.  NULL on no memory. */
+/* Served-request bitset: bit (i·T + t)·K + k (model-major).  NULL on no memory. */
 uint32_t *fai__cover_alloc(const fai_cache_instance *inst);
 /* Mark the requests that model i on cache m serves. */
 void fai__cover_add(const fai_cc_view *v, uint32_t *covered, int m, int i);

@@ -9,6 +9,7 @@
 
 #include "fluidai/rng.h"
 #include "fluidai/slimcache.h"
+#include "cache_core.h"
 
 void fai_slim_trace_free(fai_slim_trace *t) {
   if (!t) return;
@@ -322,27 +323,18 @@ fai_status fai_slim_instance_from_edge(const fai_cache_instance *ci, const fai_m
   return st;
 }
 
+fai_moe_view fai_slim_view(const fai_slim_instance *si) {
+  fai_moe_view v;
+  v.U = si->U, v.V = si->V, v.L = si->L, v.E = si->E;
+  v.w = si->w, v.tau = si->tau, v.tau_far = si->tau_far;
+  v.set_off = si->set_off, v.set_mask = si->set_mask, v.set_prob = si->set_prob;
+  return v;
+}
+
 double fai_slim_latency(const fai_slim_instance *si, const uint8_t *x) {
+  const fai_moe_view v = fai_slim_view(si);
   double total = 0.0;
-  for (int u = 0; u < si->U; u++) {
-    double su = 0.0;
-    for (int l = 0; l < si->L; l++) {
-      double cur[FAI_SLIM_MAX_EXPERTS];
-      const double far = si->tau_far[(size_t)u * si->L + l];
-      for (int e = 0; e < si->E; e++) {
-        double t = far;
-        for (int v = 0; v < si->V; v++)
-          if (x[((size_t)v * si->L + l) * si->E + e]) t = fmin(t, si->tau[((size_t)u * si->V + v) * si->L + l]);
-        cur[e] = t;
-      }
-      for (int64_t q = si->set_off[(size_t)u * si->L + l]; q < si->set_off[(size_t)u * si->L + l + 1]; q++) {
-        double m = 0.0;
-        for (uint64_t b = si->set_mask[q]; b; b &= b - 1) m = fmax(m, cur[__builtin_ctzll(b)]);
-        su += si->set_prob[q] * m;
-      }
-    }
-    total += si->w[u] * su;
-  }
+  for (int u = 0; u < si->U; u++) total += si->w[u] * fai_mc_user(&v, u, x, NULL);
   return total;
 }
 

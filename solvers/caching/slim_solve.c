@@ -5,7 +5,14 @@
  * activation sets of (u, l) for the users that can reach the node, so one
  * gain costs O(users of v · sets of (u, l) · K).  Parallel loops write one
  * output per item and reduce in index order: results do not depend on the
- * thread count. */
+ * thread count.  The per-(user, layer) arithmetic (gains, expected layer
+ * latency) is in kernels/cache_core.h; whole placements are evaluated in
+ * batches by the backend op moe_latency (g1's candidates, sgd's passes, the
+ * result and the empty cache) and sgd's exact per-layer tables (every
+ * feasible expert set of every layer of a node: up to L·2^E gains) by the op
+ * moe_gains, so plans do not depend on the backend.  g1's single-expert
+ * gains and the greedy tables stay host loops over the same core: a few
+ * hundred gains per step, too few to pay for a device round trip. */
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -13,6 +20,7 @@
 
 #include "fluidai/rng.h"
 #include "fluidai/slimcache.h"
+#include "cache_core.h"
 
 static const char *const ALGO_NAMES[] = {"g1", "sgd", "sgd-fast", "popular", "random", "g1-marginal", "milp"};
 
@@ -37,10 +45,13 @@ void fai_slim_params_init(fai_slim_params *p) {
   p->time_limit_s = 0;
   p->seed = 1;
   p->threads = 0;
+  p->be = NULL;
 }
 
 typedef struct ctx {
   const fai_slim_instance *si;
+  fai_moe_view view;
+  fai_backend be;      /* evaluates whole placements */
   int nthreads;
   int *uoff, *ulist;   /* users that reach node v: ulist[uoff[v] .. uoff[v+1]) */
   double *q;           /* [U][L][E] marginal activation probabilities */
@@ -56,10 +67,17 @@ static void ctx_free(ctx *c) {
   free(c->q);
 }
 
-static fai_status ctx_init(ctx *c, const fai_slim_instance *si, int threads, fai_error *err) {
+static fai_status ctx_init(ctx *c, const fai_slim_instance *si, int threads, const fai_backend *be,
+                           fai_error *err) {
   memset(c, 0, sizeof *c);
   c->si = si;
+  c->view = fai_slim_view(si);
   c->nthreads = threads > 0 ? threads : omp_get_max_threads();
+  if (be) c->be = *be;
+  else {
+    fai_status st = fai_backend_select(FAI_BACKEND_CPU, threads, &c->be, err);
+    if (st != FAI_OK) return st;
+  }
   c->uoff = calloc((size_t)si->V + 1, sizeof *c->uoff);
   c->ulist = malloc((size_t)si->V * si->U * sizeof *c->ulist + 1);
   c->q = calloc((size_t)si->U * si->L * si->E, sizeof *c->q);
@@ -107,36 +125,15 @@ static double gain_mask(const ctx *c, const double *cur, int v, int l, uint64_t 
   double g = 0.0;
   for (int j = c->uoff[v]; j < c->uoff[v + 1]; j++) {
     const int u = c->ulist[j];
-    const double nt = TAU(si, u, v, l);
-    const double *cu = cur + CI(si, u, l, 0);
-    uint64_t better = 0;
-    for (uint64_t b = mask; b; b &= b - 1) {
-      const int e = __builtin_ctzll(b);
-      if (nt < cu[e]) better |= 1ull << e;
-    }
-    if (!better) continue;
-    double s = 0.0;
-    if (marginal) {
-      for (uint64_t b = better; b; b &= b - 1) {
-        const int e = __builtin_ctzll(b);
-        s += c->q[CI(si, u, l, e)] * (cu[e] - nt);
-      }
-    } else {
-      for (int64_t q = si->set_off[(size_t)u * si->L + l]; q < si->set_off[(size_t)u * si->L + l + 1]; q++) {
-        const uint64_t S = si->set_mask[q];
-        if (!(S & better)) continue;
-        double old = 0.0, nw = 0.0;
-        for (uint64_t b = S; b; b &= b - 1) {
-          const int e = __builtin_ctzll(b);
-          old = fmax(old, cu[e]);
-          nw = fmax(nw, (better >> e & 1u) ? nt : cu[e]);
-        }
-        s += si->set_prob[q] * (old - nw);
-      }
-    }
-    g += si->w[u] * s;
+    g += si->w[u] * fai_mc_user_gain(&c->view, u, l, TAU(si, u, v, l), cur + CI(si, u, l, 0), mask,
+                                     marginal ? c->q + CI(si, u, l, 0) : NULL);
   }
   return g;
+}
+
+/* Mean per-token latency of n placements xs[n][V][L][E] on the backend. */
+static fai_status eval_batch(const ctx *c, int n, const uint8_t *xs, double *lat, fai_error *err) {
+  return c->be.moe_latency(&c->be, &c->view, n, xs, NULL, lat, err);
 }
 
 /* Surrogate cost Σ_u w_u Σ_{l,e} q cur (g1-marginal's own objective). */
@@ -190,23 +187,44 @@ static void greedy_run(const ctx *c, uint8_t *x, int64_t *rem, double *cur, doub
   }
 }
 
+/* Candidates of solve_g1 evaluated per backend call (bounded to ~64 MB). */
+#define G1_BATCH_MAX 256
+
 static fai_status solve_g1(const ctx *c, const fai_slim_params *p, int marginal, uint8_t *xbest, fai_error *err) {
   const fai_slim_instance *si = c->si;
   const int64_t n = (int64_t)si->V * si->L * si->E, nc = (int64_t)si->U * si->L * si->E;
-  uint8_t *x = malloc((size_t)n);
+  int64_t nb = n > 0 ? ((int64_t)64 << 20) / n : G1_BATCH_MAX;
+  nb = marginal ? 1 : nb < 1 ? 1 : nb > G1_BATCH_MAX ? G1_BATCH_MAX : nb;
+  uint8_t *xb = malloc((size_t)(n > 0 ? n : 1) * (size_t)nb);
+  double *lat = malloc((size_t)nb * sizeof *lat);
   int64_t *rem = malloc((size_t)si->V * sizeof *rem);
   double *cur = malloc((size_t)nc * sizeof *cur), *G = malloc((size_t)n * sizeof *G);
-  if (!x || !rem || !cur || !G) {
-    free(x), free(rem), free(cur), free(G);
+  fai_status st = FAI_OK;
+  if (!xb || !lat || !rem || !cur || !G) {
+    free(xb), free(lat), free(rem), free(cur), free(G);
     return fai_error_set(err, FAI_ENOMEM, "out of memory");
   }
   const int d = p->enum_depth < 0 ? 0 : p->enum_depth > 2 ? 2 : p->enum_depth;
   double best = INFINITY;
+  int fill = 0;
+  /* Candidates are kept in seed order and judged in that order (first
+   * strictly better by 1e-15 wins), in batches for the backend. */
+#define G1_FLUSH()                                                       \
+  do {                                                                   \
+    if (fill > 0 && (st = eval_batch(c, fill, xb, lat, err)) != FAI_OK) goto out; \
+    for (int k = 0; k < fill; k++)                                       \
+      if (lat[k] < best - 1e-15) {                                       \
+        best = lat[k];                                                   \
+        memcpy(xbest, xb + (size_t)k * n, (size_t)n);                    \
+      }                                                                  \
+    fill = 0;                                                            \
+  } while (0)
   /* Seeds: ∅, then {i} (d >= 1) and {i, j}, i < j (d = 2), when they fit. */
   for (int64_t a = -1; a < (d >= 1 ? n : 0); a++)
     for (int64_t b = (d >= 2 && a >= 0) ? a : n - 1; b < n; b++) {
       const int64_t seeds[2] = {a, (d >= 2 && a >= 0 && b > a) ? b : -1};
       for (int density = 0; density < 2; density++) {
+        uint8_t *x = xb + (size_t)fill * n;
         memset(x, 0, (size_t)n);
         for (int v = 0; v < si->V; v++) rem[v] = si->node_bytes[v];
         cur_init(si, cur);
@@ -220,15 +238,22 @@ static fai_status solve_g1(const ctx *c, const fai_slim_params *p, int marginal,
         }
         if (!ok) break;
         greedy_run(c, x, rem, cur, G, density, marginal);
-        const double val = marginal ? marginal_cost(c, cur) : fai_slim_latency(si, x);
-        if (val < best - 1e-15) {
-          best = val;
-          memcpy(xbest, x, (size_t)n);
+        if (marginal) {
+          const double val = marginal_cost(c, cur);
+          if (val < best - 1e-15) {
+            best = val;
+            memcpy(xbest, x, (size_t)n);
+          }
+        } else if (++fill == nb) {
+          G1_FLUSH();
         }
       }
     }
-  free(x), free(rem), free(cur), free(G);
-  return FAI_OK;
+  G1_FLUSH();
+#undef G1_FLUSH
+out:
+  free(xb), free(lat), free(rem), free(cur), free(G);
+  return st;
 }
 
 /* --- SGD: node by node, per-layer tables, convolution ------------------------------------- */
@@ -252,9 +277,62 @@ static int64_t gcd64(int64_t a, int64_t b) {
   return a;
 }
 
-/* Per-layer table of node v: g[c] and its expert set mask[c], c = 0..cmax. */
-static void layer_table(const ctx *c, const fai_slim_params *p, const double *cur, const uint8_t *x, int v, int l,
-                        int cmax, double *g, uint64_t *mk, double *scratch) {
+/* Exact tables of node v (E <= exact_max_experts), layers in chunks of lc:
+ * the gains of every feasible expert set (free experts, at most cmax[l])
+ * come from the backend op moe_gains in one call per chunk; g[l][k] is the
+ * best set of k experts (mask order breaks ties: first strictly better). */
+typedef struct exact_buf {
+  int lc;                 /* layers per backend call */
+  double *scratch;        /* [lc][2^E] gains, -1: infeasible set */
+  int *node, *layer;      /* [lc·2^E] items */
+  uint64_t *mask;
+  double *gain;
+} exact_buf;
+
+static fai_status exact_tables(const ctx *c, const double *cur, const uint8_t *x, int v, const int *cmax,
+                               double *g, uint64_t *mk, exact_buf *b, fai_error *err) {
+  const fai_slim_instance *si = c->si;
+  const int E = si->E, L = si->L;
+  const int64_t nm = (int64_t)1 << E;
+  for (int l0 = 0; l0 < L; l0 += b->lc) {
+    const int l1 = l0 + b->lc < L ? l0 + b->lc : L;
+    int64_t n = 0;
+    for (int l = l0; l < l1; l++) {
+      uint64_t avail = 0;
+      for (int e = 0; e < E; e++)
+        if (!x[XI(si, v, l, e)]) avail |= 1ull << e;
+      double *sc = b->scratch + (size_t)(l - l0) * nm;
+      for (int64_t m = 0; m < nm; m++) {
+        sc[m] = -1.0;
+        if (((uint64_t)m & ~avail) || __builtin_popcountll((uint64_t)m) > cmax[l]) continue;
+        b->node[n] = v, b->layer[n] = l, b->mask[n] = (uint64_t)m;
+        n++;
+      }
+    }
+    fai_status st = c->be.moe_gains(&c->be, &c->view, cur, n, b->node, b->layer, b->mask, b->gain, err);
+    if (st != FAI_OK) return st;
+    for (int64_t q = 0; q < n; q++) b->scratch[(size_t)(b->layer[q] - l0) * nm + b->mask[q]] = b->gain[q];
+    for (int l = l0; l < l1; l++) {
+      const double *sc = b->scratch + (size_t)(l - l0) * nm;
+      double *gl = g + (size_t)l * (E + 1);
+      uint64_t *ml = mk + (size_t)l * (E + 1);
+      for (int k = 0; k <= cmax[l]; k++) gl[k] = -1.0, ml[k] = 0;
+      gl[0] = 0.0;
+      for (int64_t m = 1; m < nm; m++) {
+        const int k = __builtin_popcountll((uint64_t)m);
+        if (sc[m] > gl[k]) gl[k] = sc[m], ml[k] = (uint64_t)m;
+      }
+      for (int k = 1; k <= cmax[l]; k++)
+        if (gl[k] < 0) gl[k] = gl[k - 1], ml[k] = ml[k - 1];  /* fewer free experts than slots */
+    }
+  }
+  return FAI_OK;
+}
+
+/* Greedy per-layer table of node v (E above exact_max_experts): g[c] and its
+ * expert set mask[c], c = 0..cmax, adding the best expert each step. */
+static void layer_table(const ctx *c, const double *cur, const uint8_t *x, int v, int l, int cmax, double *g,
+                        uint64_t *mk) {
   const fai_slim_instance *si = c->si;
   const int E = si->E;
   for (int k = 0; k <= cmax; k++) g[k] = -1.0, mk[k] = 0;
@@ -262,19 +340,7 @@ static void layer_table(const ctx *c, const fai_slim_params *p, const double *cu
   uint64_t avail = 0;
   for (int e = 0; e < E; e++)
     if (!x[XI(si, v, l, e)]) avail |= 1ull << e;
-  if (E <= p->exact_max_experts) {
-    const int64_t nm = (int64_t)1 << E;
-#pragma omp parallel for schedule(dynamic, 64) num_threads(c->nthreads)
-    for (int64_t m = 0; m < nm; m++)
-      scratch[m] = ((uint64_t)m & ~avail) || __builtin_popcountll((uint64_t)m) > cmax
-                       ? -1.0 : gain_mask(c, cur, v, l, (uint64_t)m, 0);
-    for (int64_t m = 1; m < nm; m++) {
-      const int k = __builtin_popcountll((uint64_t)m);
-      if (scratch[m] > g[k]) g[k] = scratch[m], mk[k] = (uint64_t)m;
-    }
-    for (int k = 1; k <= cmax; k++)
-      if (g[k] < 0) g[k] = g[k - 1], mk[k] = mk[k - 1];  /* fewer free experts than slots */
-  } else {
+  {
     uint64_t m = 0;
     for (int k = 1; k <= cmax; k++) {
       int be = -1;
@@ -304,14 +370,27 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
   int64_t *rem = malloc((size_t)si->V * sizeof *rem);
   double *g = malloc((size_t)L * (E + 1) * sizeof *g);
   uint64_t *mk = malloc((size_t)L * (E + 1) * sizeof *mk);
+  int64_t *rk = malloc((size_t)L * (E + 1) * sizeof *rk);
   int *cmax = malloc((size_t)L * sizeof *cmax);
   int *pick = malloc((size_t)L * sizeof *pick);
-  double *scratch = malloc((size_t)(E <= p->exact_max_experts ? ((int64_t)1 << E) : 1) * sizeof *scratch);
+  const int exact = E <= p->exact_max_experts;
+  const int64_t nm = exact ? (int64_t)1 << E : 1;
+  exact_buf eb;
+  eb.lc = (int)(((int64_t)1 << 20) / nm);
+  eb.lc = eb.lc < 1 ? 1 : eb.lc > L ? L : eb.lc;
+  const size_t ni = exact ? (size_t)eb.lc * (size_t)nm : 1;
+  eb.scratch = malloc(ni * sizeof *eb.scratch);
+  eb.node = malloc(ni * sizeof *eb.node);
+  eb.layer = malloc(ni * sizeof *eb.layer);
+  eb.mask = malloc(ni * sizeof *eb.mask);
+  eb.gain = malloc(ni * sizeof *eb.gain);
   double *DP = NULL;
   int *CH = NULL;
   int64_t *H = NULL;
-  uint8_t *xt = malloc((size_t)si->V * L * E);
-  if (!xt || !order || !key || !cur || !rem || !g || !mk || !cmax || !pick || !scratch) {
+  const size_t nx = (size_t)si->V * L * E;
+  uint8_t *xpass = malloc(2 * (nx ? nx : 1)), *xt = xpass;
+  if (!xpass || !order || !key || !cur || !rem || !g || !mk || !rk || !cmax || !pick || !eb.scratch || !eb.node || !eb.layer ||
+      !eb.mask || !eb.gain) {
     st = fai_error_set(err, FAI_ENOMEM, "out of memory");
     goto cleanup;
   }
@@ -330,25 +409,29 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
   /* Two passes: the order above, then servers before devices (with K >= 2 a
    * device slot alone is worthless until its co-activated partners are near,
    * so the second order often wins); keep the lower latency. */
-  double best = INFINITY;
   for (int pass = 0; pass < 2; pass++) {
-  memset(xt, 0, (size_t)si->V * L * E);
+  xt = xpass + (size_t)pass * nx;
+  memset(xt, 0, nx);
   cur_init(si, cur);
   for (int v = 0; v < si->V; v++) rem[v] = si->node_bytes[v];
   for (int oi = 0; oi < si->V; oi++) {
     const int v = order[pass ? (oi + si->U) % si->V : oi];
     if (c->uoff[v] == c->uoff[v + 1] || rem[v] <= 0) continue;
     int any = 0;
-    /* Greedy tables (E above exact_max_experts) are independent per layer and
-     * read only shared state, so the layers run in parallel, each writing its
-     * own slice; the exact tables parallelise inside and share `scratch`. */
-    const int par_layers = E > p->exact_max_experts;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(c->nthreads) if (par_layers)
     for (int l = 0; l < L; l++) {
       const int64_t fit = rem[v] / si->expert_bytes[l];
       cmax[l] = fit < E ? (int)fit : E;
-      layer_table(c, p, cur, xt, v, l, cmax[l], g + (size_t)l * (E + 1), mk + (size_t)l * (E + 1), scratch);
       pick[l] = 0;
+    }
+    if (exact) {
+      /* Exact tables: every feasible set's gain on the backend. */
+      if ((st = exact_tables(c, cur, xt, v, cmax, g, mk, &eb, err)) != FAI_OK) goto cleanup;
+    } else {
+      /* Greedy tables are independent per layer and read only shared state,
+       * so the layers run in parallel, each writing its own slice. */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(c->nthreads)
+      for (int l = 0; l < L; l++)
+        layer_table(c, cur, xt, v, l, cmax[l], g + (size_t)l * (E + 1), mk + (size_t)l * (E + 1));
     }
     for (int l = 0; l < L; l++) any |= cmax[l] > 0;
     if (!any) continue;
@@ -397,8 +480,12 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
       for (int l = 0; l < L; l++) gmax = fmax(gmax, g[(size_t)l * (E + 1) + cmax[l]]);
       if (!(gmax > 1e-15)) continue;
       const double delta = p->eps * gmax / L;
+      /* Rounded levels rk[l][k] = ⌊g_l(k)/δ⌋, once per node (not per DP cell). */
       int64_t Tm = 0;
-      for (int l = 0; l < L; l++) Tm += (int64_t)floor(g[(size_t)l * (E + 1) + cmax[l]] / delta);
+      for (int l = 0; l < L; l++) {
+        for (int k = 0; k <= cmax[l]; k++) rk[(size_t)l * (E + 1) + k] = (int64_t)floor(g[(size_t)l * (E + 1) + k] / delta);
+        Tm += rk[(size_t)l * (E + 1) + cmax[l]];
+      }
       H = malloc((size_t)(L + 1) * (Tm + 1) * sizeof *H);
       CH = malloc((size_t)L * (Tm + 1) * sizeof *CH);
       if (!H || !CH) {
@@ -406,17 +493,22 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
         goto cleanup;
       }
       for (int64_t t = 0; t <= Tm; t++) H[t] = t ? INT64_MAX : 0;
+      /* Levels above the first l layers' total are unreachable (INT64_MAX). */
+      int64_t reach = 0;
       for (int l = 0; l < L; l++) {
-        const double *gl = g + (size_t)l * (E + 1);
+        const int64_t *rl = rk + (size_t)l * (E + 1);
         const int64_t *prev = H + (size_t)l * (Tm + 1);
         int64_t *next = H + (size_t)(l + 1) * (Tm + 1);
         int *ch = CH + (size_t)l * (Tm + 1);
-#pragma omp parallel for schedule(static) num_threads(c->nthreads)
-        for (int64_t t = 0; t <= Tm; t++) {
+        reach += rl[cmax[l]];
+        for (int64_t t = reach + 1; t <= Tm; t++) next[t] = INT64_MAX, ch[t] = 0;
+        const int64_t top = reach < Tm ? reach : Tm;
+#pragma omp parallel for schedule(static) num_threads(c->nthreads) if (top > 4096)
+        for (int64_t t = 0; t <= top; t++) {
           int64_t bv = prev[t];
           int bc = 0;
           for (int k = 1; k <= cmax[l]; k++) {
-            const int64_t r = (int64_t)floor(gl[k] / delta);
+            const int64_t r = rl[k];
             if (r > t || prev[t - r] == INT64_MAX) continue;
             const int64_t val = prev[t - r] + (int64_t)k * si->expert_bytes[l];
             if (val < bv) bv = val, bc = k;
@@ -429,7 +521,7 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
       while (t > 0 && H[(size_t)L * (Tm + 1) + t] > rem[v]) t--;
       for (int l = L - 1; l >= 0; l--) {
         pick[l] = CH[(size_t)l * (Tm + 1) + t];
-        t -= (int64_t)floor(g[(size_t)l * (E + 1) + pick[l]] / delta);
+        t -= rk[(size_t)l * (E + 1) + pick[l]];
       }
       free(H), free(CH);
       H = NULL, CH = NULL;
@@ -437,15 +529,17 @@ static fai_status solve_sgd(const ctx *c, const fai_slim_params *p, int fast, ui
     for (int l = 0; l < L; l++)
       for (uint64_t b = mk[(size_t)l * (E + 1) + pick[l]]; b; b &= b - 1) place(c, xt, rem, cur, v, l, __builtin_ctzll(b));
   }
-  const double lat = fai_slim_latency(si, xt);
-  if (lat < best - 1e-15) {
-    best = lat;
-    memcpy(x, xt, (size_t)si->V * L * E);
   }
+  {
+    /* Both passes in one backend call; the second must win by 1e-15. */
+    double lat[2];
+    if ((st = eval_batch(c, 2, xpass, lat, err)) != FAI_OK) goto cleanup;
+    memcpy(x, xpass + (lat[1] < lat[0] - 1e-15 ? nx : 0), nx);
   }
 cleanup:
-  free(order), free(key), free(cur), free(rem), free(g), free(mk), free(cmax), free(pick), free(scratch);
-  free(DP), free(CH), free(H), free(xt);
+  free(order), free(key), free(cur), free(rem), free(g), free(mk), free(rk), free(cmax), free(pick);
+  free(eb.scratch), free(eb.node), free(eb.layer), free(eb.mask), free(eb.gain);
+  free(DP), free(CH), free(H), free(xpass);
   return st;
 }
 
@@ -612,8 +706,12 @@ fai_status fai_slim_solve(const fai_slim_instance *si, const fai_slim_params *p,
   if (!out->x) return fai_error_set(err, FAI_ENOMEM, "out of memory");
   const double t0 = omp_get_wtime();
   ctx c;
-  fai_status st = ctx_init(&c, si, p->threads, err);
-  if (st != FAI_OK) return st;
+  fai_status st = ctx_init(&c, si, p->threads, p->be, err);
+  if (st != FAI_OK) {
+    ctx_free(&c);
+    fai_slim_result_free(out);
+    return st;
+  }
   switch (p->algo) {
     case FAI_SLIM_G1: st = solve_g1(&c, p, 0, out->x, err); break;
     case FAI_SLIM_G1_MARGINAL: st = solve_g1(&c, p, 1, out->x, err); break;
@@ -624,16 +722,22 @@ fai_status fai_slim_solve(const fai_slim_instance *si, const fai_slim_params *p,
     case FAI_SLIM_MILP: st = solve_milp(si, p, out, err); break;
     default: st = fai_error_set(err, FAI_EINVAL, "unknown algorithm %d", (int)p->algo);
   }
+  out->seconds = omp_get_wtime() - t0;
+  /* The result and the empty cache in one backend call. */
+  uint8_t *two = st == FAI_OK ? calloc(2 * (n ? n : 1), 1) : NULL;
+  double lat[2];
+  if (st == FAI_OK && !two) st = fai_error_set(err, FAI_ENOMEM, "out of memory");
+  if (st == FAI_OK) {
+    memcpy(two, out->x, n);
+    st = eval_batch(&c, 2, two, lat, err);
+  }
+  free(two);
   ctx_free(&c);
   if (st != FAI_OK) {
     fai_slim_result_free(out);
     return st;
   }
-  out->seconds = omp_get_wtime() - t0;
-  uint8_t *zero = calloc(n ? n : 1, 1);
-  if (!zero) return fai_error_set(err, FAI_ENOMEM, "out of memory");
-  out->base_latency_s = fai_slim_latency(si, zero);
-  free(zero);
-  out->latency_s = fai_slim_latency(si, out->x);
+  out->latency_s = lat[0];
+  out->base_latency_s = lat[1];
   return FAI_OK;
 }

@@ -58,7 +58,7 @@ void fai__cover_add(const fai_cc_view *v, uint32_t *covered, int m, int i) {
     for (int64_t e = v->tm_off[(size_t)t * v->M + m]; e < v->tm_off[(size_t)t * v->M + m + 1]; e++) {
       const int k = v->link_user[e];
       if (!fai_cc_deliver(v, e, k, i)) continue;
-      const int64_t b = ((int64_t)t * v->K + k) * v->I + i;
+      const int64_t b = ((int64_t)i * v->T + t) * v->K + k; /* model-major (cache_core.h) */
       covered[b >> 5] |= 1u << (b & 31);
     }
 }
