@@ -80,4 +80,47 @@ jq -r '["scheme","kind","tau","alpha","delta","round_s","rounds","final_accuracy
 column -s, -t < "$out/fedmeld_comm.csv" >&2 || cat "$out/fedmeld_comm.csv" >&2
 
 gnuplot -e "out='$out'; data='$data'" experiments/fedmeld.gp
+
+# 4. Optional (FMSIM_SWEEP=1): planned (tau*, alpha*) against other choices on shorter runs
+#    (FMSIM_SWEEP_HOURS, 2 h, planned for that budget).  tau in {1, 16, 64}, each with the
+#    planner's alpha*(delta) of its own staleness (`fedmeld plan --fixed-tau`), and alpha in
+#    {alpha*/4, min(2 alpha*, 1/2), 1/2} at tau*; the bound of every choice beside its
+#    simulated final accuracy and loss (fedmeld_sweep.csv).
+if [ "${FMSIM_SWEEP:-0}" = 1 ]; then
+  sh=$(awk -v h="${FMSIM_SWEEP_HOURS:-2}" 'BEGIN { printf "%.0f", h * 3600 }')
+  for ft in 1 16 64; do
+    "$BIN" fedmeld plan --constants "$out/constants.json" --horizon "$sh" --coverage site \
+      --t-cmp "$TCMP" --model-bits "$BITS" --fixed-tau "$ft" -q -o "$tmp/sweep$ft.json" 2> "$tmp/plan.log" \
+      || { cat "$tmp/plan.log" >&2; echo "fedmeld: error: sweep planning failed" >&2; exit 1; }
+  done
+  jq -s '. as $all | .[0].decisions.timing as $t | $t.schemes[0] as $p |
+    {format: "fluidai-plan", inputs: {constants: .[0].inputs.constants},
+     decisions: {timing: ($t | .schemes = [
+       $p,
+       ($p | .name = "alpha-quarter" | .alpha = ($p.alpha / 4)),
+       ($p | .name = "alpha-double" | .alpha = ([2 * $p.alpha, 0.5] | min)),
+       $t.schemes[1],
+       ($all[0].decisions.timing.schemes[2] | .name = "tau-1"),
+       ($all[1].decisions.timing.schemes[2] | .name = "tau-16"),
+       ($all[2].decisions.timing.schemes[2] | .name = "tau-64")] | .n_schemes = (.schemes | length))}}' \
+    "$tmp/sweep1.json" "$tmp/sweep16.json" "$tmp/sweep64.json" > "$out/sweep_timing.json"
+  echo "fedmeld: sweep of tau and alpha over ${FMSIM_SWEEP_HOURS:-2} h" >&2
+  # shellcheck disable=SC2086
+  "$BIN" fedmeld sim --plan "$out/sweep_timing.json" "${common[@]}" --test-samples 2000 \
+    --eval-points 4 --no-area-eval --progress=none $EXTRA -q -o "$tmp/sweep_result.json"
+  jq -r --slurpfile pl "$out/sweep_timing.json" '
+    ($pl[0].inputs.constants) as $k | ($pl[0].decisions.timing) as $t |
+    def bound($tau; $alpha; $delta):
+      (2 * $alpha * (1 - $alpha) * (1 - ((2 * 3.141592653589793 / $t.n_areas) | cos))) as $p |
+      ($k.eta * $k.eta * $k.L * $k.L) as $e2l2 |
+      4 * $k.F_gap * ($k.t_cmp_s + $t.t_com_s / $tau) / ($k.eta * $t.horizon_s)
+      + $k.c1 * $k.eta * $k.L * $k.sigma2 / ($t.n_areas * $k.batch)
+      + $k.c2 * $e2l2 * $tau * $tau * ($k.sigma2 + $k.zeta2 / $p)
+      + $k.c3 * $e2l2 * $tau * $tau * $delta * $delta * $k.G2 * $alpha * $alpha;
+    ["scheme","tau","alpha","delta","round_s","rounds","bound","final_accuracy","final_loss"],
+    (.metrics.schemes[] | [.name, .tau, .alpha, .delta, .round_s, .rounds_done,
+      bound(.tau; .alpha; .delta), .final_accuracy, .final_loss]) | @csv' \
+    "$tmp/sweep_result.json" | tr -d '"' > "$out/fedmeld_sweep.csv"
+  column -s, -t < "$out/fedmeld_sweep.csv" >&2 || cat "$out/fedmeld_sweep.csv" >&2
+fi
 echo "fedmeld: wrote $out/fedmeld_design.csv, fedmeld_curve.csv, fedmeld_comm.csv, fedmeld_accuracy.png/svg" >&2
