@@ -194,7 +194,9 @@ char *fai_fl_result_csv(const fai_fedmeld_timing *tm, const fai_fl_sim_result *r
 /* ---- pilot ------------------------------------------------------------------- */
 
 /* Constants of the convergence bound (PAPERS.md §4.2), the JSON the planner
- * reads with --constants: {"L", "sigma2", "zeta2", "G2", "F0_minus_Fstar"}. */
+ * reads with --constants (fluidai-fedmeld-constants: "L", "sigma2", "zeta2", "G2",
+ * "F_gap" = F0_minus_Fstar, "eta", "batch", and when calibrated "c2", "c3" and the
+ * informational "calibration"). */
 typedef struct fai_fl_constants {
   double L, sigma2, zeta2, G2, F0_minus_Fstar;
   /* The simulator's step size and batch (the planner's eta, batch). */
