@@ -46,7 +46,10 @@ static const char *const HELP =
     "  --schemes A,B,...       only these schemes of the timing\n"
     "  --pilot                 estimate L, sigma2, zeta2, G2, F_gap (F0 - F*) from the initial\n"
     "                          model and write them (-o CONSTANTS.json) for fedmeld plan\n"
-    "  --pilot-steps N         local steps of the pilot's smoothness secant (5)\n\n"
+    "  --pilot-steps N         local steps of the pilot's smoothness secant (5)\n"
+    "  --calibrate-steps S     local steps of the pilot's calibration runs of c2, c3\n"
+    "                          (global FedAvg with tau = 1, S/8, S; a multiple of 8;\n"
+    "                          256; 0: no calibration, c2 = c3 = 1)\n\n"
     "Exit status: 0 done; 2 usage; 3 bad input (plan, IDX file, missing data set);\n"
     "4 backend unavailable; 130 interrupted (the curve so far is written).\n" CLI_COMMON_HELP;
 
@@ -67,7 +70,8 @@ enum {
   OPT_MAXR,
   OPT_SCHEMES,
   OPT_PILOT,
-  OPT_PILOT_STEPS
+  OPT_PILOT_STEPS,
+  OPT_CAL_STEPS
 };
 
 static int int_opt(const char *opt, const char *arg, long lo, long hi, int *out) {
@@ -187,6 +191,7 @@ int cmd_fedmeld_sim(int argc, char **argv) {
                                             {"schemes", required_argument, 0, OPT_SCHEMES},
                                             {"pilot", no_argument, 0, OPT_PILOT},
                                             {"pilot-steps", required_argument, 0, OPT_PILOT_STEPS},
+                                            {"calibrate-steps", required_argument, 0, OPT_CAL_STEPS},
                                             {0, 0, 0, 0}};
   cli_common cc;
   cli_common_init(&cc);
@@ -196,7 +201,7 @@ int cmd_fedmeld_sim(int argc, char **argv) {
   fai_fl_synth_params_init(&syn);
   const char *plan_path = NULL, *data = NULL, *schemes = NULL;
   double horizon_h = 24.0;
-  int pilot = 0, pilot_steps = 5, iv = 0;
+  int pilot = 0, pilot_steps = 5, cal_steps = 256, iv = 0;
   optind = 1;
   int opt;
   while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -261,6 +266,14 @@ int cmd_fedmeld_sim(int argc, char **argv) {
       case OPT_PILOT_STEPS:
         if (int_opt("--pilot-steps", optarg, 1, 1000, &pilot_steps)) return FAI_EXIT_INPUT;
         break;
+      case OPT_CAL_STEPS:
+        if (int_opt("--calibrate-steps", optarg, 0, 100000, &cal_steps)) return FAI_EXIT_INPUT;
+        if (cal_steps % 8) {
+          fprintf(stderr, "fluidai fedmeld sim: error: --calibrate-steps: \"%s\"; expected 0 or "
+                          "a multiple of 8\n", optarg);
+          return FAI_EXIT_INPUT;
+        }
+        break;
       default: {
         const int r = cli_common_option(&cc, opt, optarg);
         if (r < 0) return FAI_EXIT_INPUT;
@@ -303,14 +316,19 @@ int cmd_fedmeld_sim(int argc, char **argv) {
   /* Timing. */
   if (plan_path) {
     if ((st = fai_json_load_file(plan_path, &pdoc, &err)) != FAI_OK) goto fail;
-    json_t *dec = json_object_get(fai_json_doc_root(pdoc), "decisions");
-    json_t *tj = dec ? json_object_get(dec, "timing") : NULL;
-    if (!tj) {
+    /* Located errors: line:col and $.decisions.timing... paths of the plan file. */
+    fai_jv root = fai_jv_root(pdoc), dec, tj;
+    if (!json_is_object(root.v)) {
+      st = fai_jv_error(&root, FAI_EINVAL, &err, "expected a plan object of `fluidai fedmeld plan`");
+      goto fail;
+    }
+    if (!fai_jv_member(&root, "decisions", &dec) || !json_is_object(dec.v) ||
+        !fai_jv_member(&dec, "timing", &tj)) {
       st = fai_error_set_at(&err, FAI_EINVAL, plan_path, 0, 0, "$.decisions.timing",
                             "missing; expected the timing object of `fluidai fedmeld plan`");
       goto fail;
     }
-    if ((st = fai_fedmeld_timing_from_json(tj, plan_path, &tm, &err)) != FAI_OK) goto fail;
+    if ((st = fai_fedmeld_timing_from_jv(&tj, &tm, &err)) != FAI_OK) goto fail;
   } else if ((st = fai_fedmeld_plan_default_timing(sp.seed, horizon_h * 3600.0, &tm, &err)) !=
              FAI_OK) {
     goto fail;
@@ -348,16 +366,24 @@ int cmd_fedmeld_sim(int argc, char **argv) {
     if ((st = fai_fl_partition_noniid(&train, tm.n_areas, tm.clients_per_area, sp.labels_per_area,
                                       sp.samples_per_client, sp.seed, &part, &err)) != FAI_OK)
       goto fail;
-    st = fai_fl_pilot(&m, &train, &part, sp.batch, sp.lr, pilot_steps, sp.seed, cc.threads, &k, &err);
+    st = fai_fl_pilot_calibrated(&m, &train, &part, sp.batch, sp.lr, pilot_steps, cal_steps,
+                                 sp.seed, cc.threads, &k, &err);
     fai_fl_partition_free(&part);
     if (st != FAI_OK) goto fail;
     json_t *o = fai_fl_constants_json(&k);
     st = fai_json_write_file(o, cc.out, &err);
     json_decref(o);
     if (st != FAI_OK) goto fail;
-    if (!cc.quiet)
-      printf("pilot on %s: L %.6g, sigma2 %.6g, zeta2 %.6g, G2 %.6g, F_gap %.6g\n"
-             "written to %s\n", data_name, k.L, k.sigma2, k.zeta2, k.G2, k.F0_minus_Fstar, cc.out);
+    if (!cc.quiet) {
+      printf("pilot on %s: L %.6g, sigma2 %.6g, zeta2 %.6g, G2 %.6g, F_gap %.6g, eta %g, "
+             "batch %g\n", data_name, k.L, k.sigma2, k.zeta2, k.G2, k.F0_minus_Fstar, k.eta,
+             k.batch);
+      if (k.calibrated)
+        printf("calibration (%d steps, tau 1/%d/%d: loss %.4g/%.4g/%.4g): c2 %.6g, c3 %.6g\n",
+               k.cal_steps, k.cal_taus[1], k.cal_taus[2], k.cal_loss[0], k.cal_loss[1],
+               k.cal_loss[2], k.c2, k.c3);
+      printf("written to %s\n", cc.out);
+    }
     goto done;
   }
 

@@ -313,10 +313,20 @@ fai_status fai_fedmeld_plan_fill(const fai_fedmeld_plan_result *r, const fai_fed
                                  const fai_fedmeld_plan_params *p, struct fai_plan *plan,
                                  fai_error *err);
 
+/* The deployed model of the §13 experiment on the clients' devices:
+ * ResNet-18 (11,689,512 float32 parameters) and one local step of it
+ * (batch 32 of 32×32 images, ≈ 3 × 0.56 GFLOP per image ≈ 54 GFLOP) on a
+ * low-power client of ≈ 10 GFLOP/s.  The simulator trains a small stand-in
+ * on this clock: the comparison is about scheduling (PAPERS §13). */
+#define FAI_FEDMELD_DEVICE_T_CMP_S 5.0
+#define FAI_FEDMELD_DEVICE_MODEL_BITS 374064384.0
+
 /* The default set-up in-process: the embedded default scenario (Starlink
  * shell-1-like 72×22, 550 km, 53°, its 23 ground stations) over
  * max(horizon_s, 3 h) at 60 s steps, the 8-sector default areas with 5
- * clients each (seed), default constants; fills the five schemes:
+ * clients each (seed), default constants except the deployed model's
+ * on-device profile (§13's ResNet-18: FAI_FEDMELD_DEVICE_T_CMP_S per local
+ * step, FAI_FEDMELD_DEVICE_MODEL_BITS on the air); fills the five schemes:
  * [0] "fedmeld" (τ*, α*), [1] "fedmeld-half-alpha" (τ*, ½), [2]
  * "fedmeld-fixed-tau" (τ = 5, α*(δ)), [3] "gs", [4] "isl". */
 fai_status fai_fedmeld_plan_default_timing(uint64_t seed, double horizon_s, fai_fedmeld_timing *out,

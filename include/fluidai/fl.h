@@ -174,6 +174,10 @@ typedef struct fai_fl_sim_result {
 } fai_fl_sim_result;
 void fai_fl_sim_result_free(fai_fl_sim_result *r);
 
+/* Most memory the carried-model history of one dispersal scheme may take:
+ * (δ + 1)·N·P floats (timings beyond it are refused before training). */
+#define FAI_FL_MAX_HISTORY_BYTES (4.0 * 1024 * 1024 * 1024)
+
 /* Train every scheme of the timing on the partition of train (areas and
  * clients per area from the timing), evaluate on test.  Stops on
  * fai_interrupted() or the time limit, keeping the curve so far (FAI_OK, the
@@ -190,9 +194,28 @@ char *fai_fl_result_csv(const fai_fedmeld_timing *tm, const fai_fl_sim_result *r
 /* ---- pilot ------------------------------------------------------------------- */
 
 /* Constants of the convergence bound (PAPERS.md §4.2), the JSON the planner
- * reads with --constants: {"L", "sigma2", "zeta2", "G2", "F0_minus_Fstar"}. */
+ * reads with --constants (fluidai-fedmeld-constants: "L", "sigma2", "zeta2", "G2",
+ * "F_gap" = F0_minus_Fstar, "eta", "batch", and when calibrated "c2", "c3" and the
+ * informational "calibration"). */
 typedef struct fai_fl_constants {
   double L, sigma2, zeta2, G2, F0_minus_Fstar;
+  /* The simulator's step size and batch (the planner's eta, batch). */
+  double eta, batch;
+  /* Calibration of the bound's drift and staleness constants (PAPERS §4.2
+   * [P]; see sim_pilot.c): c2, c3 (c1 stays 1: it does not move the design),
+   * and what they were fitted from.  calibrated = 0 when the pilot ran
+   * without the calibration runs (cal_steps 0): c2 = c3 = 1 then. */
+  int calibrated;
+  double c2, c3;
+  int cal_steps;             /* local steps of each calibration run (S) */
+  int cal_n_taus;
+  int cal_taus[4];           /* τ of the runs (1 first) */
+  double cal_loss[4];        /* training loss of the averaged model after S steps */
+  double cal_loss_half;      /* τ = 1 run after S/2 steps */
+  double cal_c0;             /* measured 1/s loss slope / the bound's 4ΔF/η */
+  double cal_drift_fit;      /* loss excess per unit of η²L²(σ²+ζ²)(τ²−1) (least squares) */
+  double cal_drift_ratio;    /* measured client drift / η²τ²(σ²+ζ²) at the largest τ */
+  double cal_move_ratio;     /* measured model movement over S/2 steps / η²(S/2)²G² */
 } fai_fl_constants;
 
 /* Short pilot run from the initial model: full-data gradients per client
@@ -203,6 +226,15 @@ typedef struct fai_fl_constants {
 fai_status fai_fl_pilot(const fai_fl_model *m, const fai_fl_dataset *train,
                         const fai_fl_partition *part, int batch, double lr, int steps,
                         uint64_t seed, int threads, fai_fl_constants *out, fai_error *err);
+/* fai_fl_pilot, then (cal_steps > 0) the calibration of c2 and c3: global
+ * FedAvg runs of all clients from w0 for cal_steps local steps with τ = 1,
+ * cal_steps/8 and cal_steps (cal_steps a multiple of 8, >= 8), see
+ * sim_pilot.c.  FAI_EINVAL when the τ = 1 run does not lower the loss
+ * (step size too large or too small to calibrate). */
+fai_status fai_fl_pilot_calibrated(const fai_fl_model *m, const fai_fl_dataset *train,
+                                   const fai_fl_partition *part, int batch, double lr, int steps,
+                                   int cal_steps, uint64_t seed, int threads,
+                                   fai_fl_constants *out, fai_error *err);
 json_t *fai_fl_constants_json(const fai_fl_constants *c);
 
 #ifdef __cplusplus

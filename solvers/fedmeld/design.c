@@ -48,7 +48,8 @@ fai_status fai_fedmeld_constants_check(const fai_fedmeld_constants *k, fai_error
 fai_status fai_fedmeld_constants_load_file(const char *path, fai_fedmeld_constants *k,
                                            fai_error *err) {
   static const char *const keys[] = {"format", "version", "L", "sigma2", "zeta2", "G2", "F_gap",
-                                     "eta", "batch", "c1", "c2", "c3", "t_cmp_s", NULL};
+                                     "eta", "batch", "c1", "c2", "c3", "t_cmp_s",
+                                     "calibration", NULL};
   fai_json_doc *doc = NULL;
   fai_status st = fai_json_load_file(path, &doc, err);
   if (st != FAI_OK) return st;
@@ -70,6 +71,14 @@ fai_status fai_fedmeld_constants_load_file(const char *path, fai_fedmeld_constan
     goto done;
   }
   if ((st = fai_jv_int(&root, "version", 1, 1, 1, 1, &ver, err))) goto done;
+  {
+    /* "calibration": what the pilot fitted c2, c3 from (informational, not read). */
+    fai_jv cal;
+    if (fai_jv_member(&root, "calibration", &cal) && !json_is_object(cal.v)) {
+      st = fai_jv_error(&cal, FAI_EINVAL, err, "expected an object (the pilot's calibration)");
+      goto done;
+    }
+  }
 #define LOAD(f)                                                                              \
   if ((st = fai_jv_number(&root, #f, 0, c.f, -HUGE_VAL, HUGE_VAL, &c.f, err))) goto done;    \
   if (!(c.f > 0)) {                                                                          \

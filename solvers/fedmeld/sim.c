@@ -71,11 +71,11 @@ static fai_status check_timing(const fai_fedmeld_timing *tm, fai_error *err) {
     const fai_fedmeld_scheme *s = &tm->schemes[i];
     if (s->tau < 1 || s->tau > 100000 || !(s->round_s > 0) || !isfinite(s->round_s) ||
         !(s->first_round_at_s >= 0) || !(s->alpha >= 0 && s->alpha <= 1) || s->delta < 0 ||
-        s->delta > 1000 || (int)s->kind < 0 || (int)s->kind > 2)
+        (int)s->kind < 0 || (int)s->kind > 2)
       return fai_error_set(err, FAI_EINVAL,
                            "timing: scheme %d (\"%s\"): tau %d, round %g s, first round at %g s, "
                            "alpha %g, delta %d; expected tau 1..100000, round > 0, first >= 0, "
-                           "alpha in [0,1], delta 0..1000",
+                           "alpha in [0,1], delta >= 0",
                            i, s->name, s->tau, s->round_s, s->first_round_at_s, s->alpha,
                            s->delta);
   }
@@ -313,6 +313,24 @@ fai_status fai_fl_simulate(const fai_backend *be, const fai_fedmeld_timing *tm,
   if (!cx.w0 || !cx.mean || !cx.clients || !cx.area) {
     st = fai_error_set(err, FAI_ENOMEM, "simulate: cannot allocate %d client models", cx.K);
     goto cleanup;
+  }
+  /* A dispersal scheme keeps the area averages of its last δ + 1 rounds (the
+   * carried models are δ rounds old): refuse up front, not after hours of
+   * training, when that history does not fit. */
+  for (int si = 0; si < tm->n_schemes; ++si) {
+    const fai_fedmeld_scheme *s = &tm->schemes[si];
+    const double bytes = ((double)s->delta + 1) * tm->n_areas * (double)P * sizeof(float);
+    if (s->kind == FAI_FL_DISPERSAL && bytes > FAI_FL_MAX_HISTORY_BYTES) {
+      st = fai_error_set(err, FAI_EINVAL,
+                         "timing: scheme %d (\"%s\") has staleness delta %d rounds (round %g s): "
+                         "its %d carried-model generations of %d areas x %lld parameters need "
+                         "%.3g GB, more than the simulator's %.3g GB; plan with calibrated "
+                         "constants (fedmeld sim --pilot) or cap the staleness "
+                         "(fedmeld plan --delta-cap)",
+                         si, s->name, s->delta, s->round_s, s->delta + 1, tm->n_areas,
+                         (long long)P, bytes / 1e9, FAI_FL_MAX_HISTORY_BYTES / 1e9);
+      goto cleanup;
+    }
   }
   fai_fl_model_init_params(&cx.model, p->seed, cx.w0);
   const double t_start = now_s();
