@@ -216,7 +216,7 @@ static int cmd_simulate(cli_common *cc, fai_leo_sim_params *sp, const char *inst
     fai_leo_instance_free(&in);
     if (st != FAI_OK) goto fail;
   }
-  if (isnan(sp->alpha)) sp->alpha = 0.5;
+  if (isnan(sp->alpha)) sp->alpha = 1.0; /* latency only: §11.5 compares execution times */
   if (isnan(sp->load_cap)) sp->load_cap = 0.5;
   if (cc->has_seed) sp->seed = cc->seed;
   sp->threads = cc->threads;
