@@ -460,4 +460,11 @@ Test(leoedge, simulation_rejects_bad_parameters) {
   p.alpha = 0.5;
   p.load_cap = 0;
   cr_assert_eq(fai_leo_simulate(&p, &r, &err), FAI_EINVAL);
+  p.load_cap = 0.5;
+  p.price_gain = -1;
+  cr_assert_eq(fai_leo_simulate(&p, &r, &err), FAI_EINVAL);
+  p.price_gain = 3000;
+  p.price_margin = 0.5;
+  cr_assert_eq(fai_leo_simulate(&p, &r, &err), FAI_EINVAL);
+  cr_assert(strstr(err.msg, "price margin 0.5") != NULL, "%s", err.msg);
 }

@@ -451,6 +451,12 @@ fai_status fai_leo_simulate(const fai_leo_sim_params *p, fai_leo_sim_result *res
     return fai_error_set(err, FAI_EINVAL, "load cap %g; expected a number in (0, 1]", p->load_cap);
   if (!(p->duration_s > 0 && p->duration_s <= 1e7))
     return fai_error_set(err, FAI_EINVAL, "duration %g s; expected (0, 1e7]", p->duration_s);
+  if (!(p->price_gain >= 0 && p->price_gain <= 1e9))
+    return fai_error_set(err, FAI_EINVAL, "price gain %g; expected a number in [0, 1e9]",
+                         p->price_gain);
+  if (!isnan(p->price_margin) && !(p->price_margin >= 0 && p->price_margin < p->load_cap))
+    return fai_error_set(err, FAI_EINVAL, "price margin %g; expected a number in [0, load cap %g)",
+                         p->price_margin, p->load_cap);
   if (!(p->epoch_s > 0) || !(p->window_s > 0) || p->replications < 1)
     return fai_error_set(err, FAI_EINVAL, "epoch, window and replications must be positive");
   int len;
