@@ -6,7 +6,8 @@
 # 1. `offload leoedge --simulate --load heavy --duration 3600`, all three
 #    schemes, one replication, 1 thread: simulated seconds per wall second
 #    (from the plan's .run.json timing).  One replication is sequential: the
-#    LEOEdge scheme solves one small layered problem per 20 ms epoch, each
+#    LEOEdge scheme solves one small layered problem per decision instant
+#    (each arrival, and 20 ms ticks while tasks wait in local queues), each
 #    depending on the queues the previous one left, so threads do not help.
 # 2. The parallel part is independent replications: REPLICATIONS of the same
 #    hour with 1 and 2 OpenMP threads; the speed-up, and the two plans must be

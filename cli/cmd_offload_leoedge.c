@@ -26,7 +26,8 @@ static const char *const HELP =
     "Options:\n"
     "  --algo A               distributed (default), central (GLPK), threshold, workload\n"
     "  --benefit F            log (default: log(1 + x/1ms)), sqrt, linear-capped\n"
-    "  --alpha A              weight of latency vs accuracy in [0,1] (instance's, 0.5)\n"
+    "  --alpha A              weight of latency vs accuracy in [0,1] (instance's, 0.5;\n"
+    "                         simulation: 1, latency only)\n"
     "  --load-cap P           container load cap in (0,1] (instance's, 0.5)\n"
     "  --tol T                relative certificate gap of the iteration (1e-7)\n"
     "  --max-iter N           iteration cap (200000)\n"
@@ -41,7 +42,11 @@ static const char *const HELP =
     "                         heavy (1 / s)\n"
     "  --duration S           simulated seconds (600)\n"
     "  --scheme S             leoedge, threshold, workload or all (default)\n"
-    "  --epoch S              LEOEdge decision epoch (0.02)\n"
+    "  --epoch S              LEOEdge re-decision tick for tasks waiting in local queues\n"
+    "                         (0.02); arrivals are decided at once\n"
+    "  --price-gain G         gain of LEOEdge's cluster capacity price (3000; 0 = off)\n"
+    "  --price-margin D       the price holds the mean load near cap - D (default: one\n"
+    "                         mean task's ground work / window)\n"
     "  --window S             load-measurement window (5)\n"
     "  --replications R       independent replications (1); parallel over threads\n"
     "  --csv FILE             per-second utilisation of replication 0, one column per scheme\n"
@@ -69,7 +74,9 @@ enum {
   OPT_EPOCH,
   OPT_WINDOW,
   OPT_REPS,
-  OPT_CSV
+  OPT_CSV,
+  OPT_PGAIN,
+  OPT_PMARGIN
 };
 
 static int usage_hint(void) {
@@ -216,7 +223,7 @@ static int cmd_simulate(cli_common *cc, fai_leo_sim_params *sp, const char *inst
     fai_leo_instance_free(&in);
     if (st != FAI_OK) goto fail;
   }
-  if (isnan(sp->alpha)) sp->alpha = 0.5;
+  if (isnan(sp->alpha)) sp->alpha = 1.0; /* latency only: §11.5 compares execution times */
   if (isnan(sp->load_cap)) sp->load_cap = 0.5;
   if (cc->has_seed) sp->seed = cc->seed;
   sp->threads = cc->threads;
@@ -243,6 +250,12 @@ static int cmd_simulate(cli_common *cc, fai_leo_sim_params *sp, const char *inst
                            sp->load_cap, "threshold_ms", sp->threshold_ms, "benefit",
                            fai_leo_benefit_name(sp->benefit), "tol", sp->tol, "replications",
                            sp->replications, "schemes", schemes));
+    json_t *inp = json_object_get(plan.doc, "inputs");
+    if (inp) {
+      json_object_set_new(inp, "price_gain", json_real(sp->price_gain));
+      json_object_set_new(inp, "price_margin",
+                          isnan(sp->price_margin) ? json_null() : json_real(sp->price_margin));
+    }
     if (inst_path && (st = fai_plan_add_input_file(&plan, "instance", inst_path, &err)) != FAI_OK)
       goto fail;
     json_t *m = json_object(), *series = json_object();
@@ -331,6 +344,8 @@ int cmd_offload_leoedge(int argc, char **argv) {
                                             {"window", required_argument, 0, OPT_WINDOW},
                                             {"replications", required_argument, 0, OPT_REPS},
                                             {"csv", required_argument, 0, OPT_CSV},
+                                            {"price-gain", required_argument, 0, OPT_PGAIN},
+                                            {"price-margin", required_argument, 0, OPT_PMARGIN},
                                             {0, 0, 0, 0}};
   cli_common cc;
   cli_common_init(&cc);
@@ -409,6 +424,14 @@ int cmd_offload_leoedge(int argc, char **argv) {
         sim_only = 1;
         break;
       case OPT_CSV: csv = optarg; sim_only = 1; break;
+      case OPT_PGAIN:
+        if (parse_num("--price-gain", optarg, 0, 1e9, 0, &sp.price_gain)) return FAI_EXIT_INPUT;
+        sim_only = 1;
+        break;
+      case OPT_PMARGIN:
+        if (parse_num("--price-margin", optarg, 0, 1, 0, &sp.price_margin)) return FAI_EXIT_INPUT;
+        sim_only = 1;
+        break;
       default: {
         const int r = cli_common_option(&cc, opt, optarg);
         if (r < 0) return FAI_EXIT_INPUT;
@@ -418,7 +441,7 @@ int cmd_offload_leoedge(int argc, char **argv) {
   }
   if (sim_only && !simulate) {
     fputs("fluidai offload leoedge: error: --load, --duration, --scheme, --epoch, --window, "
-          "--replications and --csv need --simulate\n", stderr);
+          "--replications, --price-gain, --price-margin and --csv need --simulate\n", stderr);
     return usage_hint();
   }
   if (simulate) {

@@ -9,6 +9,7 @@
 
 #include "fluidai/backend.h"
 #include "fluidai/leoedge.h"
+#include "fluidai/rng.h"
 #include "leoedge_core.h"
 
 static void gen(int seed, int sats, int tps, int srvs, int conts, fai_leo_instance *in) {
@@ -316,27 +317,116 @@ Test(parity, leoedge_reps_cuda_matches_cpu_bytes) {
 
 /* ------------------------------------------------------------ simulation */
 
-Test(leoedge, simulation_orderings_at_normal_load) {
+/* §11.5 orderings at every load, for two seeds (different background
+ * loads): LEOEdge has the lowest mean execution time; threshold keeps the
+ * utilisation below LEOEdge's and rising with load; at heavy load the
+ * workload scheme pins ≈ 50 % and LEOEdge holds just under the cap; the
+ * satellites' link carries the fewest messages, a handful per task. */
+Test(leoedge, simulation_orderings_at_all_loads) {
+  for (int seed = 1; seed <= 2; seed++) {
+    double u_thr_prev = 0.0;
+    for (int load = FAI_LEO_LIGHT; load <= FAI_LEO_HEAVY; load++) {
+      fai_leo_sim_params p;
+      fai_leo_sim_params_init(&p);
+      p.load = (fai_leo_load_level)load;
+      p.duration_s = load == FAI_LEO_LIGHT ? 240 : 90;
+      p.seed = (uint64_t)seed;
+      fai_leo_sim_result r;
+      fai_error err;
+      fai_error_clear(&err);
+      cr_assert_eq(fai_leo_simulate(&p, &r, &err), FAI_OK, "%s", err.msg);
+      const double *ex = r.mean_exec_s, *u = r.mean_util;
+      const char *ln = fai_leo_load_name(p.load);
+      cr_log_info("seed %d %s: exec %.4f %.4f %.4f util %.4f %.4f %.4f, %.1f msgs/task", seed, ln,
+                  ex[0], ex[1], ex[2], u[0], u[1], u[2], (double)r.st.msg_sat_lbs / r.tasks[0]);
+      cr_assert_eq(r.tasks[0], r.tasks[1]);
+      cr_assert_eq(r.tasks[1], r.tasks[2]);
+      cr_assert_gt(r.tasks[0], 50, "seed %d %s: %g tasks", seed, ln, r.tasks[0]);
+      cr_assert_lt(ex[FAI_LEO_S_LEOEDGE], ex[FAI_LEO_S_THRESHOLD], "seed %d %s", seed, ln);
+      cr_assert_lt(ex[FAI_LEO_S_LEOEDGE], ex[FAI_LEO_S_WORKLOAD], "seed %d %s", seed, ln);
+      cr_assert_lt(u[FAI_LEO_S_THRESHOLD], u[FAI_LEO_S_LEOEDGE], "seed %d %s", seed, ln);
+      cr_assert_lt(u[FAI_LEO_S_THRESHOLD], u[FAI_LEO_S_WORKLOAD], "seed %d %s", seed, ln);
+      cr_assert_leq(u[FAI_LEO_S_LEOEDGE], p.load_cap + 0.02, "seed %d %s", seed, ln);
+      cr_assert_gt(u[FAI_LEO_S_THRESHOLD], u_thr_prev, "seed %d %s: threshold not rising", seed, ln);
+      u_thr_prev = u[FAI_LEO_S_THRESHOLD];
+      if (load == FAI_LEO_HEAVY) {
+        cr_assert(fabs(u[FAI_LEO_S_WORKLOAD] - p.load_cap) <= 0.05, "seed %d: %g", seed, u[2]);
+        cr_assert_geq(u[FAI_LEO_S_LEOEDGE], p.load_cap - 0.06, "seed %d: %g", seed, u[0]);
+      }
+      cr_assert_lt(r.st.msg_sat_lbs, r.st.msg_lbs_srv);
+      cr_assert_lt(r.st.msg_lbs_srv, r.st.msg_srv_cont);
+      /* Warm start: a handful of satellite <-> LBS messages per task. */
+      cr_assert_leq(r.st.msg_sat_lbs, 20 * r.tasks[0], "seed %d %s: %lld messages", seed, ln,
+                    r.st.msg_sat_lbs);
+      fai_leo_sim_result_free(&r);
+    }
+  }
+}
+
+/* Without the cluster price the per-instant problem hands the cap to the
+ * first comers; at heavy load the price is what makes LEOEdge fastest. */
+Test(leoedge, simulation_price_lowers_heavy_load_execution_time) {
   fai_leo_sim_params p;
   fai_leo_sim_params_init(&p);
-  p.duration_s = 120;
-  fai_leo_sim_result r;
+  p.load = FAI_LEO_HEAVY;
+  p.duration_s = 90;
+  p.schemes = 1 << FAI_LEO_S_LEOEDGE;
+  fai_leo_sim_result a, b;
   fai_error err;
   fai_error_clear(&err);
-  cr_assert_eq(fai_leo_simulate(&p, &r, &err), FAI_OK, "%s", err.msg);
-  const double *ex = r.mean_exec_s, *u = r.mean_util;
-  cr_log_info("exec %.4f %.4f %.4f util %.4f %.4f %.4f", ex[0], ex[1], ex[2], u[0], u[1], u[2]);
-  cr_assert_eq(r.tasks[0], r.tasks[1]);
-  cr_assert_eq(r.tasks[1], r.tasks[2]);
-  cr_assert_lt(ex[FAI_LEO_S_LEOEDGE], ex[FAI_LEO_S_THRESHOLD]);
-  cr_assert_lt(ex[FAI_LEO_S_LEOEDGE], ex[FAI_LEO_S_WORKLOAD]);
-  cr_assert(u[FAI_LEO_S_WORKLOAD] >= 0.4 && u[FAI_LEO_S_WORKLOAD] <= 0.6, "%g", u[2]);
-  cr_assert_lt(u[FAI_LEO_S_THRESHOLD], u[FAI_LEO_S_WORKLOAD]);
-  cr_assert_leq(u[FAI_LEO_S_LEOEDGE], p.load_cap + 0.02);
-  /* The link to the satellites carries the fewest messages. */
-  cr_assert_lt(r.st.msg_sat_lbs, r.st.msg_lbs_srv);
-  cr_assert_lt(r.st.msg_lbs_srv, r.st.msg_srv_cont);
-  fai_leo_sim_result_free(&r);
+  cr_assert_eq(fai_leo_simulate(&p, &a, &err), FAI_OK, "%s", err.msg);
+  p.price_gain = 0;
+  cr_assert_eq(fai_leo_simulate(&p, &b, &err), FAI_OK, "%s", err.msg);
+  cr_log_info("heavy: exec %.4f with the price, %.4f without", a.mean_exec_s[0], b.mean_exec_s[0]);
+  cr_assert_lt(a.mean_exec_s[0], b.mean_exec_s[0]);
+  fai_leo_sim_result_free(&a);
+  fai_leo_sim_result_free(&b);
+}
+
+/* Warm start: from an arbitrary starting point, and again from the final
+ * iterate, the iteration certifies the same optimum as GLPK. */
+Test(leoedge, warm_started_iteration_matches_glpk) {
+  enum { K = 7, J = 2, O = 5 };
+  int srv[O];
+  double B[K * O], w[K * O], cap[O], y[K * O];
+  double x[K * (1 + J + O)], d[K * (1 + J) + O];
+  for (int o = 0; o < O; o++) srv[o] = o * J / O;
+  for (int seed = 1; seed <= 20; seed++) {
+    uint64_t c = 0;
+    for (int q = 0; q < K * O; q++) {
+      B[q] = fai_rng_uniform((uint64_t)seed, FAI_STREAM_TEST, c++) < 0.2
+                 ? 0.0
+                 : 10 * fai_rng_uniform((uint64_t)seed, FAI_STREAM_TEST, c++);
+      w[q] = 0.02 + 0.1 * fai_rng_uniform((uint64_t)seed, FAI_STREAM_TEST, c++);
+    }
+    for (int o = 0; o < O; o++) cap[o] = 0.15 * fai_rng_uniform((uint64_t)seed, FAI_STREAM_TEST, c++);
+    for (size_t q = 0; q < sizeof x / sizeof *x; q++)
+      x[q] = 1.5 * fai_rng_uniform((uint64_t)seed, FAI_STREAM_TEST, c++) - 0.25;
+    for (size_t q = 0; q < sizeof d / sizeof *d; q++)
+      d[q] = 40 * fai_rng_uniform((uint64_t)seed, FAI_STREAM_TEST, c++) - 20;
+    fai_leo_relaxed r = {K, O, J, srv, B, w, cap};
+    fai_leo_warm wm = {x, d};
+    double ref, val, bnd;
+    int conv;
+    fai_leo_layer_stats st;
+    fai_error err;
+    fai_error_clear(&err);
+    cr_assert_eq(fai_leo_relaxed_glpk(&r, NULL, &ref, &err), FAI_OK, "%s", err.msg);
+    for (int pass = 0; pass < 2; pass++) {
+      cr_assert_eq(fai_leo_relaxed_distributed_warm(&r, 1e-6, 200000, &wm, y, &val, &bnd, &st, &conv,
+                                                    &err),
+                   FAI_OK, "%s", err.msg);
+      cr_assert(conv, "seed %d pass %d: no certificate", seed, pass);
+      cr_assert_leq(fabs(ref - val), 1e-4 * fmax(ref, 1e-12), "seed %d pass %d: %.9g vs GLPK %.9g",
+                    seed, pass, val, ref);
+      for (int o = 0; o < O; o++) {
+        double l = 0;
+        for (int k = 0; k < K; k++) l += w[k * O + o] * y[k * O + o];
+        cr_assert_leq(l, cap[o] + 1e-12);
+      }
+      for (int o = 0; o < O; o++) cr_assert_geq(d[K * (1 + J) + o], 0.0);
+    }
+  }
 }
 
 Test(leoedge, simulation_same_results_for_1_and_2_threads) {
@@ -370,4 +460,11 @@ Test(leoedge, simulation_rejects_bad_parameters) {
   p.alpha = 0.5;
   p.load_cap = 0;
   cr_assert_eq(fai_leo_simulate(&p, &r, &err), FAI_EINVAL);
+  p.load_cap = 0.5;
+  p.price_gain = -1;
+  cr_assert_eq(fai_leo_simulate(&p, &r, &err), FAI_EINVAL);
+  p.price_gain = 3000;
+  p.price_margin = 0.5;
+  cr_assert_eq(fai_leo_simulate(&p, &r, &err), FAI_EINVAL);
+  cr_assert(strstr(err.msg, "price margin 0.5") != NULL, "%s", err.msg);
 }

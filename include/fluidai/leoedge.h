@@ -171,6 +171,20 @@ typedef struct fai_leo_relaxed {
 fai_status fai_leo_relaxed_distributed(const fai_leo_relaxed *r, double tol, int max_iter,
                                        double *y, double *value, double *bound,
                                        fai_leo_layer_stats *st, int *converged, fai_error *err);
+/* The same iteration from a given starting point: x = (y1[K], y2[K·J],
+ * y3[K·O]) and d = (λ[K], μ[K·J], η[O]) are read as the start (η clipped
+ * at 0, y to [0,1]) and overwritten with the final iterate, so a sequence
+ * of related problems can reuse the last prices (warm start).  Same
+ * certificate and outputs as fai_leo_relaxed_distributed, which is this
+ * with zeros. */
+typedef struct fai_leo_warm {
+  double *x; /* [K·(1 + J + O)] */
+  double *d; /* [K·(1 + J) + O] */
+} fai_leo_warm;
+fai_status fai_leo_relaxed_distributed_warm(const fai_leo_relaxed *r, double tol, int max_iter,
+                                            fai_leo_warm *warm, double *y, double *value,
+                                            double *bound, fai_leo_layer_stats *st, int *converged,
+                                            fai_error *err);
 /* Central LP optimum by GLPK (y may be NULL). */
 fai_status fai_leo_relaxed_glpk(const fai_leo_relaxed *r, double *y, double *value,
                                 fai_error *err);
@@ -194,13 +208,15 @@ typedef enum fai_leo_scheme {
 typedef struct fai_leo_sim_params {
   fai_leo_load_level load;
   double duration_s;     /* 600 */
-  double epoch_s;        /* LEOEdge decision epoch (0.1) */
+  double epoch_s;        /* LEOEdge re-decision tick for waiting tasks (0.02); arrivals decide at once */
   double window_s;       /* load window (5) */
-  double alpha;          /* 0.5 */
+  double alpha;          /* 1: the §11.5 comparison is on execution time */
   double load_cap;       /* P (0.5) */
   double threshold_ms;   /* per image (20) */
   fai_leo_benefit benefit;
-  double tol;            /* distributed solver tolerance per epoch (1e-6) */
+  double tol;            /* distributed solver tolerance per decision (1e-4) */
+  double price_gain;     /* γ of the cluster price λ ← [λ + γ·Δt·(L̄ − (P − δ))]₊ (3000; 0: off) */
+  double price_margin;   /* δ (NaN: one mean task's ground work / window_s) */
   int schemes;           /* bit mask of fai_leo_scheme */
   int replications;      /* R (1) */
   int threads;           /* OpenMP threads over replications (0 default) */

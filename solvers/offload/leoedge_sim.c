@@ -16,13 +16,46 @@
  * included, exceeds 20 ms) and workload-based (offload while the mean
  * measured container load is below the cap), both to the least-loaded
  * container and decided on arrival, run on the backend
- * (kernels/leoedge_core.h); LEOEdge collects the arrivals of each decision
- * epoch plus the tasks still waiting in local queues and solves the layered
- * problem over them with the current measured loads and queue estimates,
- * here on the host with the same core functions for draws, links,
- * containers and loads (its local FIFO queues are kept here, since waiting
- * tasks can still be offloaded).  Replications are independent (Philox keys
- * them) and run in parallel; every reduction is in replication order. */
+ * (kernels/leoedge_core.h).  LEOEdge runs here on the host with the same
+ * core functions for draws, links, containers and loads (its local FIFO
+ * queues are kept here, since waiting tasks can still be offloaded):
+ *
+ *  * Decision instants are the arrivals (no batching delay), plus a tick
+ *    every epoch_s while tasks wait in local queues; at each instant the
+ *    candidates are the new arrivals and the waiting tasks, solved as one
+ *    layered problem with the current measured loads and queue estimates.
+ *  * A task is a batch of n images, i.e. n inference requests, so its
+ *    benefit is n·F(α·Δc/n + (1 − α)·Δa) (§11.1's F per request; Δc/n the
+ *    per-image latency saving, the local one including the FIFO wait).
+ *    With a concave F on the whole batch, small batches would get the most
+ *    benefit per unit of ground work and fill the cap first.
+ *  * The window cap is shared by the tasks of the next window_s seconds,
+ *    which a per-instant problem does not see: left alone it hands the
+ *    capacity to whoever comes first, and large, slow tasks that arrive
+ *    when the containers are full stay local.  So the cluster multiplier λ
+ *    of §11.2 ("λ ← [λ + γ''(g_S − p)]₊") is kept across decision instants
+ *    on the slow time scale, driven by the measured mean container load:
+ *        λ ← [λ + γ·Δt·(L̄(τ) − (P − δ))]₊,
+ *    and every pair is charged λ·w_ko (B_ko − λ·w_ko, clipped at 0).  The
+ *    hard cap stays; δ (default: one mean task's window load) keeps the
+ *    mean just below the cap, which per-container caps on lumpy tasks
+ *    cannot reach anyway.  λ is the price at which the tasks that still
+ *    want to offload fit: it stays 0 while the cap is slack (light and
+ *    normal load) and rises at heavy load, so capacity goes to the tasks
+ *    with the largest saving per unit of ground work.
+ *  * Pairs where the task does not fit under its container's remaining
+ *    cap are fixed at 0 (no 0/1 decision can use them), and the solver
+ *    is warm-started: a task that waits keeps its last (λ_k, μ_k, y_k), a
+ *    new task starts from its best response (y = 1 on its best pair,
+ *    λ_k = μ_ks = −its surplus).  A problem whose tasks do not compete for
+ *    a container is then certified at the first iteration, so the
+ *    messages per task are a handful instead of hundreds (README).  The
+ *    starting point is counted as one pass down and up the layers.
+ *    Container prices η start at 0 each time: carrying them over measured
+ *    worse (stale prices delay the certificate).
+ *
+ * Replications are independent (Philox keys them) and run in parallel;
+ * every reduction is in replication order. */
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -51,7 +84,9 @@ void fai_leo_sim_params_init(fai_leo_sim_params *p) {
   p->duration_s = 600;
   p->epoch_s = 0.02;
   p->window_s = 5;
-  p->alpha = 0.5;
+  p->alpha = 1.0;
+  p->price_gain = 3000;
+  p->price_margin = NAN;
   p->load_cap = 0.5;
   p->threshold_ms = 20;
   p->benefit = FAI_LEO_F_LOG;
@@ -136,6 +171,9 @@ typedef struct pending {
   int sat;
   double arrival;
   fai_leo_task t;
+  int warm;                                 /* wx, wd hold its last iterate */
+  double wx[1 + LEO_N_SRV + LEO_N_CONT];    /* y1, y2[J], y3[O] */
+  double wd[1 + LEO_N_SRV];                 /* λ, μ[J] */
 } pending;
 
 static void add_stats(fai_leo_layer_stats *a, const fai_leo_layer_stats *b) {
@@ -182,14 +220,15 @@ static void run_local(tvec *q, int *head, double *busy, double until, const doub
 }
 
 /* One LEOEdge replication; progress reported by the caller's thread 0.
- * At every epoch τ the candidates are the tasks that arrived since the last
- * epoch and the tasks still waiting (not started) in the satellites' local
- * queues; local-time estimates follow each satellite's FIFO order (waiting
- * tasks first, then new ones by arrival).  Offloaded tasks leave at τ;
+ * Decision instants τ are the arrival times and, while tasks wait in local
+ * queues, ticks epoch_s after the previous instant.  The candidates at τ
+ * are the tasks still waiting (not started) in the satellites' local queues
+ * and the arrivals at τ; local-time estimates follow each satellite's FIFO
+ * order (waiting tasks first, then new ones).  Offloaded tasks leave at τ;
  * the others (re)join their local queue in the same order. */
 static void leoedge_rep(const fai_leo_sim_params *p, const double *cfg, int rep, int T,
                         const fai_progress *prog, leo_rep *out) {
-  const int N = LEO_N_SATS, O = LEO_N_CONT;
+  const int N = LEO_N_SATS, O = LEO_N_CONT, J = LEO_N_SRV;
   const double dur = cfg[FAI_LEO_CFG_DURATION_S], ep = p->epoch_s;
   const int64_t slen = fai_leo_scratch_len(cfg);
   double *scr = malloc(sizeof(double) * (size_t)slen), *acc = calloc((size_t)T + 1, sizeof(double));
@@ -197,7 +236,7 @@ static void leoedge_rep(const fai_leo_sim_params *p, const double *cfg, int rep,
   int64_t next_j[LEO_N_SATS];
   int head[LEO_N_SATS], srv_of[LEO_N_CONT];
   tvec lq[LEO_N_SATS], cand = {NULL, 0, 0};
-  double *B = NULL, *w = NULL, *y = NULL, cap[LEO_N_CONT];
+  double *B = NULL, *w = NULL, *y = NULL, *wx = NULL, *wd = NULL, cap[LEO_N_CONT];
   int *dec = NULL, kmax = 0;
   fai_leo_state s;
   memset(out, 0, sizeof *out);
@@ -214,12 +253,32 @@ static void leoedge_rep(const fai_leo_sim_params *p, const double *cfg, int rep,
     busy[i] = 0.0;
     head[i] = 0;
   }
-  const int64_t n_epochs = (int64_t)ceil(dur / ep);
+  /* Price target P − δ; δ defaults to one mean task's window load. */
+  const double mean_work = 0.5 * (cfg[FAI_LEO_CFG_IMAGES_MIN] + cfg[FAI_LEO_CFG_IMAGES_MAX]) *
+                           cfg[FAI_LEO_CFG_GROUND_S_PER_IMAGE];
+  const double target =
+      p->load_cap - (isnan(p->price_margin) ? mean_work / p->window_s : p->price_margin);
+  double lam = 0.0, tprev = 0.0;
   int last_sec = -1;
-  for (int64_t e = 1; e <= n_epochs; e++) {
-    const double tau = (double)e * ep;
+  for (;;) {
+    /* Next decision instant: the next arrival, or a tick for waiting tasks. */
+    double tau = INFINITY;
+    int waiting = 0;
+    for (int i = 0; i < N; i++) {
+      if (next_t[i] < dur && next_t[i] < tau) tau = next_t[i];
+      waiting |= head[i] < lq[i].n;
+    }
+    if (waiting && tprev + ep < dur && tprev + ep < tau) tau = tprev + ep;
+    if (tau == INFINITY) break;
+    /* Slow-time-scale cluster price on the measured mean load. */
+    if (p->price_gain > 0) {
+      double lm = 0.0;
+      for (int o = 0; o < O; o++) lm += fai_leo_load(cfg, &s, o, tau);
+      lam = fmax(0.0, lam + p->price_gain * (tau - tprev) * (lm / O - target));
+    }
+    tprev = tau;
     cand.n = 0;
-    /* Waiting local tasks (per satellite, FIFO), then new arrivals by time. */
+    /* Waiting local tasks (per satellite, FIFO), then the arrivals at τ. */
     for (int i = 0; i < N; i++) {
       run_local(&lq[i], &head[i], &busy[i], tau, sat_acc, out);
       for (int q = head[i]; q < lq[i].n; q++)
@@ -227,29 +286,29 @@ static void leoedge_rep(const fai_leo_sim_params *p, const double *cfg, int rep,
       lq[i].n = 0;
       head[i] = 0;
     }
-    for (;;) {
-      int best = -1;
-      for (int i = 0; i < N; i++)
-        if (next_t[i] < dur && next_t[i] < tau && (best < 0 || next_t[i] < next_t[best])) best = i;
-      if (best < 0) break;
+    for (int i = 0; i < N; i++) {
+      if (!(next_t[i] < dur && next_t[i] <= tau)) continue;
       pending pn;
-      pn.sat = best;
-      pn.arrival = next_t[best];
-      pn.t = fai_leo_task_draw(cfg, p->seed, rep, best, next_j[best]);
+      memset(&pn, 0, sizeof pn);
+      pn.sat = i;
+      pn.arrival = next_t[i];
+      pn.t = fai_leo_task_draw(cfg, p->seed, rep, i, next_j[i]);
       if (tvec_push(&cand, &pn)) goto oom;
-      next_j[best]++;
-      next_t[best] += fai_leo_task_draw(cfg, p->seed, rep, best, next_j[best]).gap_s;
+      next_j[i]++;
+      next_t[i] += fai_leo_task_draw(cfg, p->seed, rep, i, next_j[i]).gap_s;
     }
     const int K = cand.n;
     if (K > 0) {
       if (K > kmax) {
-        free(B), free(w), free(y), free(dec);
+        free(B), free(w), free(y), free(dec), free(wx), free(wd);
         kmax = K * 2;
         B = malloc(sizeof(double) * (size_t)kmax * O);
         w = malloc(sizeof(double) * (size_t)kmax * O);
         y = malloc(sizeof(double) * (size_t)kmax * O);
         dec = malloc(sizeof(int) * (size_t)kmax);
-        if (!B || !w || !y || !dec) goto oom;
+        wx = malloc(sizeof(double) * (size_t)kmax * (1 + J + O));
+        wd = malloc(sizeof(double) * ((size_t)kmax * (1 + J) + O));
+        if (!B || !w || !y || !dec || !wx || !wd) goto oom;
       }
       double lfin[LEO_N_SATS];
       for (int i = 0; i < N; i++) lfin[i] = busy[i] > tau ? busy[i] : tau;
@@ -267,25 +326,65 @@ static void leoedge_rep(const fai_leo_sim_params *p, const double *cfg, int rep,
         lfin[i] += t->local_s;
         const double cl = lfin[i] - tau;
         const double da_pp = 100.0 * (LEO_GROUND_ACC - fai_leo_sat(cfg, i)[3]);
+        const double n = t->images;
         for (int o = 0; o < O; o++) {
+          const size_t q = (size_t)k * O + o;
           const double cg = fai_leo_ground_finish(cfg, &s, i, t, o, tau) - tau;
-          B[(size_t)k * O + o] = fai_leo_F(p->benefit, p->alpha * 1000.0 * (cl - cg) +
-                                                           (1.0 - p->alpha) * da_pp);
-          w[(size_t)k * O + o] = fai_leo_work_on(cfg, t, o) / p->window_s;
+          w[q] = fai_leo_work_on(cfg, t, o) / p->window_s;
+          B[q] = n * fai_leo_F(p->benefit, p->alpha * 1000.0 * (cl - cg) / n +
+                                               (1.0 - p->alpha) * da_pp);
+          B[q] = fmax(0.0, B[q] - lam * w[q]);
+          /* A 0/1 decision cannot put the task where it does not fit: fix
+           * those pairs at 0 (a valid tightening of the relaxation). */
+          if (w[q] > cap[o]) B[q] = 0.0;
+        }
+        /* Warm start: a waiting task's last iterate (λ_k, μ_k, y_k); a new
+         * task starts from its best response with the container prices η at
+         * 0: surplus S_s = max_{o∈s} B_ko per server, μ_ks = −S_s, λ_k =
+         * −max_s S_s, y = 1 on its best pair (the optimum of the task alone
+         * when every pair fits, so most problems certify at iteration 1). */
+        double *x1 = wx + k, *x2 = wx + K + (size_t)k * J, *x3 = wx + (size_t)K * (1 + J) + (size_t)k * O;
+        double *d1 = wd + k, *d2 = wd + K + (size_t)k * J;
+        const pending *pk = &cand.v[k];
+        if (pk->warm) {
+          *x1 = pk->wx[0];
+          *d1 = pk->wd[0];
+          for (int j = 0; j < J; j++) x2[j] = pk->wx[1 + j], d2[j] = pk->wd[1 + j];
+          for (int o = 0; o < O; o++) x3[o] = pk->wx[1 + J + o];
+        } else {
+          int ob = -1;
+          double sb = 0.0;
+          for (int j = 0; j < J; j++) x2[j] = 0.0, d2[j] = 0.0;
+          for (int o = 0; o < O; o++) {
+            const size_t q = (size_t)k * O + o;
+            const double sur = B[q];
+            x3[o] = 0.0;
+            if (sur > 0 && -sur < d2[srv_of[o]]) d2[srv_of[o]] = -sur;
+            if (sur > sb) sb = sur, ob = o;
+          }
+          *d1 = -sb;
+          *x1 = ob >= 0 ? 1.0 : 0.0;
+          if (ob >= 0) x2[srv_of[ob]] = 1.0, x3[ob] = 1.0;
         }
       }
-      fai_leo_relaxed r = {K, O, LEO_N_SRV, srv_of, B, w, cap};
+      for (int o = 0; o < O; o++) wd[(size_t)K * (1 + J) + o] = 0.0;
+      fai_leo_relaxed r = {K, O, J, srv_of, B, w, cap};
+      fai_leo_warm wm = {wx, wd};
       double val, bnd;
       int conv;
       fai_leo_layer_stats st;
-      const fai_status stt =
-          fai_leo_relaxed_distributed(&r, p->tol, 200000, y, &val, &bnd, &st, &conv, &out->err);
+      const fai_status stt = fai_leo_relaxed_distributed_warm(&r, p->tol, 200000, &wm, y, &val,
+                                                              &bnd, &st, &conv, &out->err);
       if (stt == FAI_EINTR) {
         fai_error_clear(&out->err);
       } else if (stt != FAI_OK) {
         out->status = stt;
         goto cleanup;
       }
+      /* The starting point is one pass down and up the layers. */
+      st.msg_sat_lbs += 2LL * K;
+      st.msg_lbs_srv += 2LL * K * J;
+      st.msg_srv_cont += 2LL * K * O;
       add_stats(&out->st, &st);
       out->epochs++;
       fai_leo_round(&r, y, dec);
@@ -293,6 +392,14 @@ static void leoedge_rep(const fai_leo_sim_params *p, const double *cfg, int rep,
         const int o = dec[k];
         if (o < 0) {
           pending pk = cand.v[k];
+          pk.warm = 1;
+          pk.wx[0] = wx[k];
+          pk.wd[0] = wd[k];
+          for (int j = 0; j < J; j++) {
+            pk.wx[1 + j] = wx[K + (size_t)k * J + j];
+            pk.wd[1 + j] = wd[K + (size_t)k * J + j];
+          }
+          for (int o2 = 0; o2 < O; o2++) pk.wx[1 + J + o2] = wx[(size_t)K * (1 + J) + (size_t)k * O + o2];
           if (tvec_push(&lq[pk.sat], &pk)) goto oom;
           continue;
         }
@@ -333,7 +440,7 @@ cleanup:
   free(cand.v);
   free(scr);
   free(acc);
-  free(B), free(w), free(y), free(dec);
+  free(B), free(w), free(y), free(dec), free(wx), free(wd);
 }
 
 fai_status fai_leo_simulate(const fai_leo_sim_params *p, fai_leo_sim_result *res, fai_error *err) {
@@ -344,6 +451,12 @@ fai_status fai_leo_simulate(const fai_leo_sim_params *p, fai_leo_sim_result *res
     return fai_error_set(err, FAI_EINVAL, "load cap %g; expected a number in (0, 1]", p->load_cap);
   if (!(p->duration_s > 0 && p->duration_s <= 1e7))
     return fai_error_set(err, FAI_EINVAL, "duration %g s; expected (0, 1e7]", p->duration_s);
+  if (!(p->price_gain >= 0 && p->price_gain <= 1e9))
+    return fai_error_set(err, FAI_EINVAL, "price gain %g; expected a number in [0, 1e9]",
+                         p->price_gain);
+  if (!isnan(p->price_margin) && !(p->price_margin >= 0 && p->price_margin < p->load_cap))
+    return fai_error_set(err, FAI_EINVAL, "price margin %g; expected a number in [0, load cap %g)",
+                         p->price_margin, p->load_cap);
   if (!(p->epoch_s > 0) || !(p->window_s > 0) || p->replications < 1)
     return fai_error_set(err, FAI_EINVAL, "epoch, window and replications must be positive");
   int len;
