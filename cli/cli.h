@@ -82,6 +82,9 @@ int cli_common_option(cli_common *c, int opt, const char *arg);
 int cli_check_milp_path(const char *cmd, const char *path);
 /* Parse a number option strictly; on failure prints "OPTION: ..." and returns -1. */
 int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *out);
+/* Parse an integer option in [lo, hi] (lo, hi within int) strictly; on failure prints
+ * "fluidai CMD: error: OPTION: \"ARG\"; expected an integer in [lo, hi]" and returns -1. */
+int cli_parse_int(const char *cmd, const char *opt, const char *arg, long lo, long hi, int *out);
 
 /* Progress renderer installed into a fai_progress. */
 typedef struct cli_progress {

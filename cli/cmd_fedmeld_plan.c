@@ -92,18 +92,6 @@ static int bad(const char *opt, const char *arg, const char *want) {
   return FAI_EXIT_INPUT;
 }
 
-static int parse_int(const char *opt, const char *arg, long lo, long hi, int *out) {
-  char *end = NULL;
-  const long v = strtol(arg, &end, 10);
-  if (!arg[0] || *end || v < lo || v > hi) {
-    char want[96];
-    snprintf(want, sizeof want, "an integer in [%ld, %ld]", lo, hi);
-    return bad(opt, arg, want);
-  }
-  *out = (int)v;
-  return 0;
-}
-
 /* Positive finite number (constants: non-positive is invalid input, exit 3). */
 static int parse_pos(const char *opt, const char *arg, double *out) {
   if (cli_parse_double("fedmeld plan", opt, arg, out)) return FAI_EXIT_INPUT;
@@ -205,10 +193,13 @@ int cmd_fedmeld_plan(int argc, char **argv) {
         if (!(minel >= 0 && minel < 90)) return bad("--min-elevation", optarg, "degrees in [0, 90)");
         break;
       case OPT_NAREAS:
-        if ((rc = parse_int("--n-areas", optarg, 2, FAI_FEDMELD_MAX_AREAS, &n_areas))) return rc;
+        if (cli_parse_int("fedmeld plan", "--n-areas", optarg, 2, FAI_FEDMELD_MAX_AREAS, &n_areas))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_CLIENTS:
-        if ((rc = parse_int("--clients", optarg, 1, FAI_FEDMELD_MAX_CLIENTS, &clients))) return rc;
+        if (cli_parse_int("fedmeld plan", "--clients", optarg, 1, FAI_FEDMELD_MAX_CLIENTS,
+                          &clients))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_UPLINK:
         if (!strcmp(optarg, "fdma")) uplink = 0;
@@ -233,16 +224,21 @@ int cmd_fedmeld_plan(int argc, char **argv) {
         if ((rc = parse_pos("--model-bits", optarg, &pp.model_bits))) return rc;
         break;
       case OPT_FIXED_TAU:
-        if ((rc = parse_int("--fixed-tau", optarg, 1, 1000000000L, &pp.fixed_tau))) return rc;
+        if (cli_parse_int("fedmeld plan", "--fixed-tau", optarg, 1, 1000000000L, &pp.fixed_tau))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_BASELINE_TAU:
-        if ((rc = parse_int("--baseline-tau", optarg, 1, 1000000000L, &pp.baseline_tau))) return rc;
+        if (cli_parse_int("fedmeld plan", "--baseline-tau", optarg, 1, 1000000000L,
+                          &pp.baseline_tau))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_DELTA_CAP:
-        if ((rc = parse_int("--delta-cap", optarg, 1, 1000000000L, &pp.delta_cap))) return rc;
+        if (cli_parse_int("fedmeld plan", "--delta-cap", optarg, 1, 1000000000L, &pp.delta_cap))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_MAX_CARRIES:
-        if ((rc = parse_int("--max-carries", optarg, 0, 1000000000L, &pp.max_carries))) return rc;
+        if (cli_parse_int("fedmeld plan", "--max-carries", optarg, 0, 1000000000L, &pp.max_carries))
+          return FAI_EXIT_INPUT;
         break;
       default: {
         const int r = cli_common_option(&cc, opt, optarg);

@@ -74,18 +74,6 @@ enum {
   OPT_CAL_STEPS
 };
 
-static int int_opt(const char *opt, const char *arg, long lo, long hi, int *out) {
-  char *end = NULL;
-  const long v = strtol(arg, &end, 10);
-  if (!arg[0] || *end || v < lo || v > hi) {
-    fprintf(stderr, "fluidai fedmeld sim: error: %s: \"%s\"; expected an integer in [%ld, %ld]\n",
-            opt, arg, lo, hi);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
-
 static int ends_with(const char *s, const char *suf) {
   const size_t a = strlen(s), b = strlen(suf);
   return a >= b && !strcmp(s + a - b, suf);
@@ -227,10 +215,12 @@ int cmd_fedmeld_sim(int argc, char **argv) {
         }
         break;
       case OPT_HIDDEN:
-        if (int_opt("--hidden", optarg, 1, 4096, &sp.hidden)) return FAI_EXIT_INPUT;
+        if (cli_parse_int("fedmeld sim", "--hidden", optarg, 1, 4096, &sp.hidden))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_BATCH:
-        if (int_opt("--batch", optarg, 1, 4096, &sp.batch)) return FAI_EXIT_INPUT;
+        if (cli_parse_int("fedmeld sim", "--batch", optarg, 1, 4096, &sp.batch))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_LR:
         if (cli_parse_double("fedmeld sim", "--lr", optarg, &sp.lr)) return FAI_EXIT_INPUT;
@@ -241,33 +231,41 @@ int cmd_fedmeld_sim(int argc, char **argv) {
         break;
       case OPT_DATA: data = optarg; break;
       case OPT_SDIM:
-        if (int_opt("--synthetic-dim", optarg, 1, 1 << 16, &syn.dim)) return FAI_EXIT_INPUT;
+        if (cli_parse_int("fedmeld sim", "--synthetic-dim", optarg, 1, 1 << 16, &syn.dim))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_SPC:
-        if (int_opt("--samples-per-client", optarg, 1, 1 << 20, &sp.samples_per_client))
+        if (cli_parse_int("fedmeld sim", "--samples-per-client", optarg, 1, 1 << 20,
+                          &sp.samples_per_client))
           return FAI_EXIT_INPUT;
         break;
       case OPT_LPA:
-        if (int_opt("--labels-per-area", optarg, 1, 10, &sp.labels_per_area)) return FAI_EXIT_INPUT;
+        if (cli_parse_int("fedmeld sim", "--labels-per-area", optarg, 1, 10, &sp.labels_per_area))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_TEST:
-        if (int_opt("--test-samples", optarg, 0, 1 << 24, &iv)) return FAI_EXIT_INPUT;
+        if (cli_parse_int("fedmeld sim", "--test-samples", optarg, 0, 1 << 24, &iv))
+          return FAI_EXIT_INPUT;
         sp.test_samples = iv;
         break;
       case OPT_EVALS:
-        if (int_opt("--eval-points", optarg, 1, 100000, &sp.eval_points)) return FAI_EXIT_INPUT;
+        if (cli_parse_int("fedmeld sim", "--eval-points", optarg, 1, 100000, &sp.eval_points))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_NO_AREA: sp.area_eval = 0; break;
       case OPT_MAXR:
-        if (int_opt("--max-rounds", optarg, 1, 10000000, &sp.max_rounds)) return FAI_EXIT_INPUT;
+        if (cli_parse_int("fedmeld sim", "--max-rounds", optarg, 1, 10000000, &sp.max_rounds))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_SCHEMES: schemes = optarg; break;
       case OPT_PILOT: pilot = 1; break;
       case OPT_PILOT_STEPS:
-        if (int_opt("--pilot-steps", optarg, 1, 1000, &pilot_steps)) return FAI_EXIT_INPUT;
+        if (cli_parse_int("fedmeld sim", "--pilot-steps", optarg, 1, 1000, &pilot_steps))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_CAL_STEPS:
-        if (int_opt("--calibrate-steps", optarg, 0, 100000, &cal_steps)) return FAI_EXIT_INPUT;
+        if (cli_parse_int("fedmeld sim", "--calibrate-steps", optarg, 0, 100000, &cal_steps))
+          return FAI_EXIT_INPUT;
         if (cal_steps % 8) {
           fprintf(stderr, "fluidai fedmeld sim: error: --calibrate-steps: \"%s\"; expected 0 or "
                           "a multiple of 8\n", optarg);

@@ -33,18 +33,6 @@ static const char *const ADAPT_HELP =
 
 enum { OPT_DEVICE = 2000, OPT_LATENCY, OPT_ALGO, OPT_GRID, OPT_POP, OPT_GEN };
 
-static int parse_int(const char *opt, const char *arg, int lo, int hi, int *out) {
-  char *end = NULL;
-  const long v = strtol(arg, &end, 10);
-  if (!arg[0] || *end || v < lo || v > hi) {
-    fprintf(stderr, "fluidai offload adapt: error: %s: \"%s\"; expected an integer in [%d, %d]\n",
-            opt, arg, lo, hi);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
-
 static int parse_interval(const char *arg, double *lo, double *hi) {
   char buf[128];
   snprintf(buf, sizeof buf, "%s", arg);
@@ -107,10 +95,12 @@ int cmd_offload_adapt(int argc, char **argv) {
         }
         break;
       case OPT_POP:
-        if (parse_int("--population", optarg, 2, 100000, &ap.evo.population)) return FAI_EXIT_INPUT;
+        if (cli_parse_int("offload adapt", "--population", optarg, 2, 100000, &ap.evo.population))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_GEN:
-        if (parse_int("--generations", optarg, 0, 10000000, &ap.evo.generations))
+        if (cli_parse_int("offload adapt", "--generations", optarg, 0, 10000000,
+                          &ap.evo.generations))
           return FAI_EXIT_INPUT;
         break;
       default: {

@@ -89,18 +89,6 @@ static int bad(const char *opt, const char *arg, const char *want) {
   return FAI_EXIT_INPUT;
 }
 
-static int parse_int(const char *opt, const char *arg, long lo, long hi, int *out) {
-  char *end = NULL;
-  const long v = strtol(arg, &end, 10);
-  if (!arg[0] || *end || v < lo || v > hi) {
-    char want[96];
-    snprintf(want, sizeof want, "an integer in [%ld, %ld]", lo, hi);
-    return bad(opt, arg, want);
-  }
-  *out = (int)v;
-  return 0;
-}
-
 static int parse_num(const char *opt, const char *arg, double lo, double hi, int lo_open,
                      double *out) {
   char *end = NULL;
@@ -131,10 +119,22 @@ static int cmd_gen(int argc, char **argv) {
     switch (opt) {
       case 'h': fputs(HELP, stdout); return FAI_EXIT_OK;
       case '?': return usage_hint();
-      case OPT_SATS: if (parse_int("--satellites", optarg, 1, 10000, &g.satellites)) return FAI_EXIT_INPUT; break;
-      case OPT_TPS: if (parse_int("--tasks-per-sat", optarg, 0, 10000, &g.tasks_per_sat)) return FAI_EXIT_INPUT; break;
-      case OPT_SRVS: if (parse_int("--servers", optarg, 1, 1000, &g.servers)) return FAI_EXIT_INPUT; break;
-      case OPT_CONTS: if (parse_int("--containers", optarg, 1, 1000, &g.containers)) return FAI_EXIT_INPUT; break;
+      case OPT_SATS:
+        if (cli_parse_int("offload leoedge", "--satellites", optarg, 1, 10000, &g.satellites))
+          return FAI_EXIT_INPUT;
+        break;
+      case OPT_TPS:
+        if (cli_parse_int("offload leoedge", "--tasks-per-sat", optarg, 0, 10000, &g.tasks_per_sat))
+          return FAI_EXIT_INPUT;
+        break;
+      case OPT_SRVS:
+        if (cli_parse_int("offload leoedge", "--servers", optarg, 1, 1000, &g.servers))
+          return FAI_EXIT_INPUT;
+        break;
+      case OPT_CONTS:
+        if (cli_parse_int("offload leoedge", "--containers", optarg, 1, 1000, &g.containers))
+          return FAI_EXIT_INPUT;
+        break;
       default: {
         const int r = cli_common_option(&cc, opt, optarg);
         if (r < 0) return FAI_EXIT_INPUT;
@@ -387,7 +387,8 @@ int cmd_offload_leoedge(int argc, char **argv) {
         tol_set = 1;
         break;
       case OPT_MAXIT:
-        if (parse_int("--max-iter", optarg, 1, 2000000000, &lp.max_iter)) return FAI_EXIT_INPUT;
+        if (cli_parse_int("offload leoedge", "--max-iter", optarg, 1, 2000000000, &lp.max_iter))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_THR:
         if (parse_num("--threshold-ms", optarg, 0, 1e9, 0, &v)) return FAI_EXIT_INPUT;
@@ -420,7 +421,8 @@ int cmd_offload_leoedge(int argc, char **argv) {
         sim_only = 1;
         break;
       case OPT_REPS:
-        if (parse_int("--replications", optarg, 1, 100000, &sp.replications)) return FAI_EXIT_INPUT;
+        if (cli_parse_int("offload leoedge", "--replications", optarg, 1, 100000, &sp.replications))
+          return FAI_EXIT_INPUT;
         sim_only = 1;
         break;
       case OPT_CSV: csv = optarg; sim_only = 1; break;

@@ -96,18 +96,6 @@ static int number_list(const char *opt, const char *arg, double *out, int n, int
   return 0;
 }
 
-static int int_option(const char *opt, const char *arg, long lo, long hi, int *out) {
-  char *end = NULL;
-  const long v = strtol(arg, &end, 10);
-  if (!arg[0] || *end || v < lo || v > hi) {
-    fprintf(stderr, "fluidai offload partialload: error: %s: \"%s\"; expected an integer in "
-                    "[%ld, %ld]\n", opt, arg, lo, hi);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
-
 static int cmd_pl_gen(int argc, char **argv) {
   static const struct option longopts[] = {CLI_COMMON_LONGOPTS,
                                             {"requests", required_argument, 0, OPT_REQUESTS},
@@ -132,13 +120,16 @@ static int cmd_pl_gen(int argc, char **argv) {
       case 'h': fputs(PL_HELP, stdout); return FAI_EXIT_OK;
       case '?': fputs("Try 'fluidai offload partialload --help'.\n", stderr); return FAI_EXIT_USAGE;
       case OPT_REQUESTS:
-        if (int_option("--requests", optarg, 1, 1000000, &gp.requests)) return FAI_EXIT_INPUT;
+        if (cli_parse_int("offload partialload", "--requests", optarg, 1, 1000000, &gp.requests))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_CLUSTERS:
-        if (int_option("--clusters", optarg, 1, 3, &gp.clusters)) return FAI_EXIT_INPUT;
+        if (cli_parse_int("offload partialload", "--clusters", optarg, 1, 3, &gp.clusters))
+          return FAI_EXIT_INPUT;
         break;
       case OPT_MPC:
-        if (int_option("--models-per-cluster", optarg, 1, 10000, &gp.models_per_cluster))
+        if (cli_parse_int("offload partialload", "--models-per-cluster", optarg, 1, 10000,
+                          &gp.models_per_cluster))
           return FAI_EXIT_INPUT;
         break;
       case OPT_RLOAD:

@@ -56,6 +56,19 @@ int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *
   return 0;
 }
 
+int cli_parse_int(const char *cmd, const char *opt, const char *arg, long lo, long hi, int *out) {
+  char *end = NULL;
+  errno = 0;
+  const long v = strtol(arg, &end, 10);
+  if (!arg[0] || *end || errno || v < lo || v > hi) {
+    fprintf(stderr, "fluidai %s: error: %s: \"%s\"; expected an integer in [%ld, %ld]\n", cmd, opt,
+            arg, lo, hi);
+    return -1;
+  }
+  *out = (int)v;
+  return 0;
+}
+
 static int parse_count(const char *arg, long long lo, long long hi, long long *out) {
   char *end = NULL;
   errno = 0;
