@@ -85,6 +85,9 @@ int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *
 /* Parse an integer option in [lo, hi] (lo, hi within int) strictly; on failure prints
  * "fluidai CMD: error: OPTION: \"ARG\"; expected an integer in [lo, hi]" and returns -1. */
 int cli_parse_int(const char *cmd, const char *opt, const char *arg, long lo, long hi, int *out);
+/* The operands of an instance generator (`... gen -o FILE`): none besides options, and -o
+ * given.  0 ok, -1 (message printed: a usage error) otherwise. */
+int cli_gen_args(const char *cmd, int argc, char **argv, int first_operand, const cli_common *cc);
 
 /* Progress renderer installed into a fai_progress. */
 typedef struct cli_progress {

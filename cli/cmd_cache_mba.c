@@ -142,14 +142,7 @@ static int cmd_mba_gen(int argc, char **argv) {
       }
     }
   }
-  if (optind != argc) {
-    fprintf(stderr, "fluidai cache mba gen: error: unexpected argument \"%s\"\n", argv[optind]);
-    return FAI_EXIT_USAGE;
-  }
-  if (!cc.out) {
-    fputs("fluidai cache mba gen: error: -o INSTANCE.json is required\n", stderr);
-    return FAI_EXIT_USAGE;
-  }
+  if (cli_gen_args("cache mba gen", argc, argv, optind, &cc)) return FAI_EXIT_USAGE;
   if (cc.has_seed) gp.seed = cc.seed;
   fai_error err;
   fai_error_clear(&err);

@@ -160,15 +160,7 @@ static int cmd_pl_gen(int argc, char **argv) {
       }
     }
   }
-  if (optind != argc) {
-    fprintf(stderr, "fluidai offload partialload gen: error: unexpected argument \"%s\"\n",
-            argv[optind]);
-    return FAI_EXIT_USAGE;
-  }
-  if (!cc.out) {
-    fputs("fluidai offload partialload gen: error: -o INSTANCE.json is required\n", stderr);
-    return FAI_EXIT_USAGE;
-  }
+  if (cli_gen_args("offload partialload gen", argc, argv, optind, &cc)) return FAI_EXIT_USAGE;
   if (cc.has_seed) gp.seed = cc.seed;
   fai_error err;
   fai_error_clear(&err);

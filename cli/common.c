@@ -69,6 +69,18 @@ int cli_parse_int(const char *cmd, const char *opt, const char *arg, long lo, lo
   return 0;
 }
 
+int cli_gen_args(const char *cmd, int argc, char **argv, int first_operand, const cli_common *cc) {
+  if (first_operand != argc) {
+    fprintf(stderr, "fluidai %s: error: unexpected argument \"%s\"\n", cmd, argv[first_operand]);
+    return -1;
+  }
+  if (!cc->out) {
+    fprintf(stderr, "fluidai %s: error: -o INSTANCE.json is required\n", cmd);
+    return -1;
+  }
+  return 0;
+}
+
 static int parse_count(const char *arg, long long lo, long long hi, long long *out) {
   char *end = NULL;
   errno = 0;
