@@ -874,7 +874,7 @@ static const fai_backend cu_instance = {
     fai__cu_leoedge_reps,
     /* issue 7 ops */
     fai_cuda_fl_local_sgd, fai_cuda_fl_logits,
-    0, 0};
+    0, 0, 0};
 
 extern "C" {
 

@@ -460,3 +460,57 @@ Test(parity, fl_local_sgd_and_logits_cuda_match_cpu_bytes) {
   cr_assert_eq(memcmp(l1, l2, (size_t)C * rows * 10 * sizeof(float)), 0, "logits differ");
   free(p1), free(p2), free(x), free(y), free(l1), free(l2);
 }
+
+/* cuBLAS mode: the same steps and logits as the cpu up to float rounding
+ * (GEMMs sum in their own order), and the same bits on a second run. */
+Test(parity, fl_cublas_matches_cpu_to_rounding_and_repeats_bits) {
+  fai_backend cpu, cuda;
+  fai_error err;
+  fai_error_clear(&err);
+  if (fai_backend_select(FAI_BACKEND_CUDA, 0, &cuda, &err) != FAI_OK)
+    cr_skip_test("no CUDA device: %s", err.msg);
+  cuda.fl_cublas = 1;
+  cpu_be(&cpu, 2);
+  const int dims[4] = {784, 64, 64, 10};
+  fai_fl_shape s;
+  cr_assert_eq(fai_fl_shape_init(&s, 4, dims), 0);
+  const int C = 6, tau = 4, B = 16;
+  const size_t np = (size_t)C * s.n_params;
+  fai_fl_model m;
+  cr_assert_eq(fai_fl_model_init(&m, FAI_FL_MLP, 784, 64, 10, &err), FAI_OK);
+  float *p0 = malloc(np * sizeof(float)), *p1 = malloc(np * sizeof(float));
+  float *p2 = malloc(np * sizeof(float)), *p3 = malloc(np * sizeof(float));
+  for (int c = 0; c < C; ++c) fai_fl_model_init_params(&m, 21 + c, p0 + (int64_t)c * s.n_params);
+  memcpy(p1, p0, np * sizeof(float));
+  memcpy(p2, p0, np * sizeof(float));
+  memcpy(p3, p0, np * sizeof(float));
+  const int rows = C * tau * B;
+  uint8_t *x = malloc((size_t)rows * 784), *y = malloc((size_t)rows);
+  for (int i = 0; i < rows * 784; ++i)
+    x[i] = (i % 3) ? (uint8_t)(fai_rng_uniform(5, FAI_STREAM_TEST, (uint64_t)i) * 256.0) : 0;
+  for (int i = 0; i < rows; ++i) y[i] = (uint8_t)((i * 3) % 10);
+  cr_assert_eq(cpu.fl_local_sgd(&cpu, 4, dims, C, tau, B, 0.05f, x, y, p1, &err), FAI_OK);
+  cr_assert_eq(cuda.fl_local_sgd(&cuda, 4, dims, C, tau, B, 0.05f, x, y, p2, &err), FAI_OK, "%s",
+               err.msg);
+  cr_assert_eq(cuda.fl_local_sgd(&cuda, 4, dims, C, tau, B, 0.05f, x, y, p3, &err), FAI_OK, "%s",
+               err.msg);
+  cr_assert_eq(memcmp(p2, p3, np * sizeof(float)), 0, "cuBLAS run differs from itself");
+  /* Compare the parameter change of each step: |Δcpu − Δcublas| within 1e-3 of
+   * the largest change (the GEMMs round differently, nothing else). */
+  double dmax = 0, emax = 0;
+  for (size_t i = 0; i < np; ++i) {
+    const double d1 = (double)p1[i] - p0[i], d2 = (double)p2[i] - p0[i];
+    if (fabs(d1) > dmax) dmax = fabs(d1);
+    if (fabs(d1 - d2) > emax) emax = fabs(d1 - d2);
+  }
+  cr_assert(dmax > 0, "no step moved the parameters");
+  cr_assert(emax <= 1e-3 * dmax, "cuBLAS steps differ: %g of the largest change %g", emax, dmax);
+  float *l1 = malloc((size_t)C * rows * 10 * sizeof(float));
+  float *l2 = malloc((size_t)C * rows * 10 * sizeof(float));
+  cr_assert_eq(cpu.fl_logits(&cpu, 4, dims, C, p1, rows, x, l1, &err), FAI_OK);
+  cr_assert_eq(cuda.fl_logits(&cuda, 4, dims, C, p1, rows, x, l2, &err), FAI_OK, "%s", err.msg);
+  for (int64_t i = 0; i < (int64_t)C * rows * 10; ++i)
+    cr_assert(fabsf(l1[i] - l2[i]) <= 1e-4f * (1.0f + fabsf(l1[i])), "logit %lld: %g vs %g",
+              (long long)i, (double)l1[i], (double)l2[i]);
+  free(p0), free(p1), free(p2), free(p3), free(x), free(y), free(l1), free(l2);
+}

@@ -280,6 +280,12 @@ struct fai_backend {
 
   int threads;  /* cpu: OpenMP threads (0 = runtime default); cuda: unused */
   int device;   /* cuda: device ordinal */
+  /* cuda, fl_local_sgd and fl_logits: 0 = the kernels of kernels/fl_core.h
+   * (the cpu's bits), 1 = cuBLAS GEMMs for the dense layers (loaded at run
+   * time; faster on wide layers, sums in cuBLAS's order, so equal to the cpu
+   * only to float rounding; deterministic run to run on one GPU model).
+   * cpu: ignored. */
+  int fl_cublas;
 };
 
 typedef enum fai_backend_kind {
