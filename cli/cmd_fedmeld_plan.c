@@ -47,6 +47,7 @@ static const char *const HELP =
     "                         --t-cmp and --model-bits are the DEPLOYED model's clock (§13's\n"
     "                         ResNet-18 on a low-power client: --t-cmp 5 --model-bits\n"
     "                         374064384); calibrated c2, c3 come from `fedmeld sim --pilot`\n"
+    "  --drift-exponent G     γ of the drift terms' τ^γ (2, PAPERS' τ²; the pilot fits it)\n"
     "  --fixed-tau N          τ of the fixed-τ ablation (5)\n"
     "  --baseline-tau N       τ of the GS and ISL baselines (default τ*)\n"
     "  --delta-cap N          largest staleness considered (none)\n"
@@ -80,6 +81,7 @@ enum {
   OPT_C2,
   OPT_C3,
   OPT_TCMP,
+  OPT_DRIFT_EXP,
   OPT_MODEL_BITS,
   OPT_FIXED_TAU,
   OPT_BASELINE_TAU,
@@ -150,6 +152,7 @@ int cmd_fedmeld_plan(int argc, char **argv) {
       {"c2", required_argument, 0, OPT_C2},
       {"c3", required_argument, 0, OPT_C3},
       {"t-cmp", required_argument, 0, OPT_TCMP},
+      {"drift-exponent", required_argument, 0, OPT_DRIFT_EXP},
       {"model-bits", required_argument, 0, OPT_MODEL_BITS},
       {"fixed-tau", required_argument, 0, OPT_FIXED_TAU},
       {"baseline-tau", required_argument, 0, OPT_BASELINE_TAU},
@@ -165,8 +168,8 @@ int cmd_fedmeld_plan(int argc, char **argv) {
   double duration = NAN, step = NAN, minel = NAN;
   int n_areas = 8, clients = 5, uplink = -1, coverage = -1;
   /* constants given on the command line, applied after --constants */
-  double kv[11];
-  int kset[11] = {0};
+  double kv[12];
+  int kset[12] = {0};
   optind = 1;
   int opt, rc;
   while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -212,9 +215,10 @@ int cmd_fedmeld_plan(int argc, char **argv) {
         else return bad("--coverage", optarg, "clients or site");
         break;
       case OPT_L: case OPT_SIGMA2: case OPT_ZETA2: case OPT_G2: case OPT_FGAP: case OPT_ETA:
-      case OPT_BATCH: case OPT_C1: case OPT_C2: case OPT_C3: case OPT_TCMP: {
+      case OPT_BATCH: case OPT_C1: case OPT_C2: case OPT_C3: case OPT_TCMP: case OPT_DRIFT_EXP: {
         static const char *const names[] = {"--L", "--sigma2", "--zeta2", "--G2", "--F-gap",
-                                            "--eta", "--batch", "--c1", "--c2", "--c3", "--t-cmp"};
+                                            "--eta", "--batch", "--c1", "--c2", "--c3", "--t-cmp",
+                                            "--drift-exponent"};
         const int i = opt - OPT_L;
         if ((rc = parse_pos(names[i], optarg, &kv[i]))) return rc;
         kset[i] = 1;
@@ -296,9 +300,10 @@ int cmd_fedmeld_plan(int argc, char **argv) {
   if (const_path && (st = fai_fedmeld_constants_load_file(const_path, &pp.k, &err)) != FAI_OK)
     goto fail;
   {
-    double *kp[11] = {&pp.k.L, &pp.k.sigma2, &pp.k.zeta2, &pp.k.G2, &pp.k.F_gap, &pp.k.eta,
-                      &pp.k.batch, &pp.k.c1, &pp.k.c2, &pp.k.c3, &pp.k.t_cmp_s};
-    for (int i = 0; i < 11; i++)
+    double *kp[12] = {&pp.k.L, &pp.k.sigma2, &pp.k.zeta2, &pp.k.G2, &pp.k.F_gap, &pp.k.eta,
+                      &pp.k.batch, &pp.k.c1, &pp.k.c2, &pp.k.c3, &pp.k.t_cmp_s,
+                      &pp.k.drift_exponent};
+    for (int i = 0; i < 12; i++)
       if (kset[i]) *kp[i] = kv[i];
   }
   if (areas_path) {

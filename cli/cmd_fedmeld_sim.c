@@ -50,6 +50,11 @@ static const char *const HELP =
     "  --calibrate-steps S     local steps of the pilot's calibration runs of c2, c3\n"
     "                          (global FedAvg with tau = 1, S/8, S; a multiple of 8;\n"
     "                          256; 0: no calibration, c2 = c3 = 1)\n"
+    "  --calibrate-warmup W    tau = 1 FedAvg steps before the calibration runs (1024)\n"
+    "  --calibrate-staleness D carried-model age (rounds of S/8 steps) of the pilot's\n"
+    "                          stale dispersal run that calibrates c3 (4)\n"
+    "  --drift-exponent X|fit  exponent gamma of the bound's tau^gamma (2: PAPERS' tau^2),\n"
+    "                          or fit: fitted by the calibration runs\n"
     "  --cublas                dense layers by cuBLAS GEMMs (cuda backend only): faster on\n"
     "                          wide layers, equal to the cpu only to float rounding (the\n"
     "                          default kernels give the cpu's bits)\n\n"
@@ -75,6 +80,9 @@ enum {
   OPT_PILOT,
   OPT_PILOT_STEPS,
   OPT_CAL_STEPS,
+  OPT_CAL_WARMUP,
+  OPT_DRIFT_EXP,
+  OPT_CAL_STALE,
   OPT_CUBLAS
 };
 
@@ -184,6 +192,9 @@ int cmd_fedmeld_sim(int argc, char **argv) {
                                             {"pilot", no_argument, 0, OPT_PILOT},
                                             {"pilot-steps", required_argument, 0, OPT_PILOT_STEPS},
                                             {"calibrate-steps", required_argument, 0, OPT_CAL_STEPS},
+                                            {"calibrate-warmup", required_argument, 0, OPT_CAL_WARMUP},
+                                            {"drift-exponent", required_argument, 0, OPT_DRIFT_EXP},
+                                            {"calibrate-staleness", required_argument, 0, OPT_CAL_STALE},
                                             {"cublas", no_argument, 0, OPT_CUBLAS},
                                             {0, 0, 0, 0}};
   cli_common cc;
@@ -194,7 +205,9 @@ int cmd_fedmeld_sim(int argc, char **argv) {
   fai_fl_synth_params_init(&syn);
   const char *plan_path = NULL, *data = NULL, *schemes = NULL;
   double horizon_h = 24.0;
-  int pilot = 0, pilot_steps = 5, cal_steps = 256, iv = 0, cublas = 0;
+  int pilot = 0, pilot_steps = 5, iv = 0, cublas = 0;
+  fai_fl_calibration cal;
+  fai_fl_calibration_init(&cal);
   optind = 1;
   int opt;
   while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -265,14 +278,32 @@ int cmd_fedmeld_sim(int argc, char **argv) {
       case OPT_SCHEMES: schemes = optarg; break;
       case OPT_PILOT: pilot = 1; break;
       case OPT_CUBLAS: cublas = 1; break;
+      case OPT_CAL_WARMUP:
+        if (cli_parse_int("fedmeld sim", "--calibrate-warmup", optarg, 0, 1000000, &cal.warmup))
+          return FAI_EXIT_INPUT;
+        break;
+      case OPT_CAL_STALE:
+        if (cli_parse_int("fedmeld sim", "--calibrate-staleness", optarg, 1, 64, &cal.stale_rounds))
+          return FAI_EXIT_INPUT;
+        break;
+      case OPT_DRIFT_EXP:
+        if (!strcmp(optarg, "fit")) cal.drift_exponent = 0;
+        else if (cli_parse_double("fedmeld sim", "--drift-exponent", optarg, &cal.drift_exponent))
+          return FAI_EXIT_INPUT;
+        else if (!(cal.drift_exponent > 0)) {
+          fprintf(stderr, "fluidai fedmeld sim: error: --drift-exponent: \"%s\"; expected fit or "
+                          "a positive number\n", optarg);
+          return FAI_EXIT_INPUT;
+        }
+        break;
       case OPT_PILOT_STEPS:
         if (cli_parse_int("fedmeld sim", "--pilot-steps", optarg, 1, 1000, &pilot_steps))
           return FAI_EXIT_INPUT;
         break;
       case OPT_CAL_STEPS:
-        if (cli_parse_int("fedmeld sim", "--calibrate-steps", optarg, 0, 100000, &cal_steps))
+        if (cli_parse_int("fedmeld sim", "--calibrate-steps", optarg, 0, 100000, &cal.steps))
           return FAI_EXIT_INPUT;
-        if (cal_steps % 8) {
+        if (cal.steps % 8) {
           fprintf(stderr, "fluidai fedmeld sim: error: --calibrate-steps: \"%s\"; expected 0 or "
                           "a multiple of 8\n", optarg);
           return FAI_EXIT_INPUT;
@@ -370,8 +401,8 @@ int cmd_fedmeld_sim(int argc, char **argv) {
     if ((st = fai_fl_partition_noniid(&train, tm.n_areas, tm.clients_per_area, sp.labels_per_area,
                                       sp.samples_per_client, sp.seed, &part, &err)) != FAI_OK)
       goto fail;
-    st = fai_fl_pilot_calibrated(&m, &train, &part, sp.batch, sp.lr, pilot_steps, cal_steps,
-                                 sp.seed, cc.threads, &k, &err);
+    st = fai_fl_pilot_calibrated(&m, &train, &part, sp.batch, sp.lr, pilot_steps, &cal, sp.seed,
+                                 cc.threads, &k, &err);
     fai_fl_partition_free(&part);
     if (st != FAI_OK) goto fail;
     json_t *o = fai_fl_constants_json(&k);
@@ -383,9 +414,11 @@ int cmd_fedmeld_sim(int argc, char **argv) {
              "batch %g\n", data_name, k.L, k.sigma2, k.zeta2, k.G2, k.F0_minus_Fstar, k.eta,
              k.batch);
       if (k.calibrated)
-        printf("calibration (%d steps, tau 1/%d/%d: loss %.4g/%.4g/%.4g): c2 %.6g, c3 %.6g\n",
-               k.cal_steps, k.cal_taus[1], k.cal_taus[2], k.cal_loss[0], k.cal_loss[1],
-               k.cal_loss[2], k.c2, k.c3);
+        printf("calibration (%d warm-up + %d steps, tau 1/%d/%d: loss %.4g -> %.4g/%.4g/%.4g): "
+               "c2 %.6g, c3 %.6g, drift exponent %.4g%s\n",
+               k.cal_warmup, k.cal_steps, k.cal_taus[1], k.cal_taus[2], k.cal_loss_start,
+               k.cal_loss[0], k.cal_loss[1], k.cal_loss[2], k.c2, k.c3, k.drift_exponent,
+               k.drift_exponent_fitted ? " (fitted)" : "");
       printf("written to %s\n", cc.out);
     }
     goto done;

@@ -47,6 +47,15 @@ static void fixture_free(pilot_fixture *f) {
   fai_fl_dataset_free(&f->te);
 }
 
+static fai_fl_calibration cal_of(int steps, int warmup, double gamma) {
+  fai_fl_calibration cal;
+  fai_fl_calibration_init(&cal);
+  cal.steps = steps;
+  cal.warmup = warmup;
+  cal.drift_exponent = gamma;
+  return cal;
+}
+
 static void to_planner(const fai_fl_constants *c, double t_cmp, fai_fedmeld_constants *k) {
   fai_fedmeld_constants_init(k);
   k->L = c->L;
@@ -58,6 +67,7 @@ static void to_planner(const fai_fl_constants *c, double t_cmp, fai_fedmeld_cons
   k->batch = c->batch;
   k->c2 = c->c2;
   k->c3 = c->c3;
+  k->drift_exponent = c->drift_exponent;
   k->t_cmp_s = t_cmp;
 }
 
@@ -66,15 +76,20 @@ Test(fedmeld_calib, calibrated_design_is_replayable_and_mixes_below_half, .timeo
   fai_error err;
   fixture(&f);
   fai_fl_constants c;
-  cr_assert_eq(fai_fl_pilot_calibrated(&f.m, &f.tr, &f.part, 8, 0.05, 3, 64, 1, 2, &c, &err),
+  const fai_fl_calibration cal = cal_of(64, 128, 2);
+  cr_assert_eq(fai_fl_pilot_calibrated(&f.m, &f.tr, &f.part, 8, 0.05, 3, &cal, 1, 2, &c, &err),
                FAI_OK, "%s", err.msg);
   cr_assert(c.calibrated);
+  cr_assert_eq(c.cal_warmup, 128);
+  cr_assert_eq(c.drift_exponent, 2);
+  cr_assert_eq(c.cal_stale_tau, 8);
   cr_assert_eq(c.eta, 0.05);
   cr_assert_eq(c.batch, 8);
   cr_assert_eq(c.cal_taus[0], 1);
   cr_assert_eq(c.cal_taus[2], 64);
-  /* The τ = 1 run trains (the calibration needs a falling loss) ... */
-  cr_assert_lt(c.cal_loss[0], c.cal_loss_half);
+  /* The warm-up trains (the runs start where training runs, not at w0) ... */
+  cr_assert_lt(c.cal_loss_start, 0.9 * c.F0_minus_Fstar, "loss after the warm-up %g, at w0 %g",
+               c.cal_loss_start, c.F0_minus_Fstar);
   /* ... and the constants are positive and far below the worst case 1. */
   cr_assert(c.c2 > 0 && c.c2 < 0.1 && isfinite(c.c2), "c2 %g", c.c2);
   cr_assert(c.c3 > 0 && c.c3 < 0.1 && isfinite(c.c3), "c3 %g", c.c3);
@@ -111,15 +126,30 @@ Test(fedmeld_calib, calibration_is_identical_for_one_and_two_threads, .timeout =
   fai_error err;
   fixture(&f);
   fai_fl_constants a, b;
-  cr_assert_eq(fai_fl_pilot_calibrated(&f.m, &f.tr, &f.part, 8, 0.05, 3, 16, 7, 1, &a, &err),
+  fai_fl_calibration cal = cal_of(16, 32, 0);
+  cr_assert_eq(fai_fl_pilot_calibrated(&f.m, &f.tr, &f.part, 8, 0.05, 3, &cal, 7, 1, &a, &err),
                FAI_OK, "%s", err.msg);
-  cr_assert_eq(fai_fl_pilot_calibrated(&f.m, &f.tr, &f.part, 8, 0.05, 3, 16, 7, 2, &b, &err),
+  cr_assert_eq(fai_fl_pilot_calibrated(&f.m, &f.tr, &f.part, 8, 0.05, 3, &cal, 7, 2, &b, &err),
                FAI_OK, "%s", err.msg);
   cr_assert_eq(memcmp(&a.c2, &b.c2, sizeof a.c2), 0);
   cr_assert_eq(memcmp(&a.c3, &b.c3, sizeof a.c3), 0);
+  cr_assert_eq(memcmp(&a.drift_exponent, &b.drift_exponent, sizeof a.drift_exponent), 0);
   cr_assert_eq(memcmp(a.cal_loss, b.cal_loss, sizeof a.cal_loss), 0);
-  /* Steps that are not a multiple of 8 are refused. */
-  cr_assert_eq(fai_fl_pilot_calibrated(&f.m, &f.tr, &f.part, 8, 0.05, 3, 12, 7, 1, &a, &err),
+  cr_assert_eq(memcmp(a.cal_stale_loss, b.cal_stale_loss, sizeof a.cal_stale_loss), 0);
+  /* Steps that are not a multiple of 8, a negative warm-up, a staleness of 0
+   * rounds and a negative exponent are refused. */
+  cal = cal_of(12, 32, 0);
+  cr_assert_eq(fai_fl_pilot_calibrated(&f.m, &f.tr, &f.part, 8, 0.05, 3, &cal, 7, 1, &a, &err),
+               FAI_EINVAL);
+  cal = cal_of(16, -1, 0);
+  cr_assert_eq(fai_fl_pilot_calibrated(&f.m, &f.tr, &f.part, 8, 0.05, 3, &cal, 7, 1, &a, &err),
+               FAI_EINVAL);
+  cal = cal_of(16, 32, -1);
+  cr_assert_eq(fai_fl_pilot_calibrated(&f.m, &f.tr, &f.part, 8, 0.05, 3, &cal, 7, 1, &a, &err),
+               FAI_EINVAL);
+  cal = cal_of(16, 32, 0);
+  cal.stale_rounds = 0;
+  cr_assert_eq(fai_fl_pilot_calibrated(&f.m, &f.tr, &f.part, 8, 0.05, 3, &cal, 7, 1, &a, &err),
                FAI_EINVAL);
   fixture_free(&f);
 }
@@ -160,5 +190,35 @@ Test(fedmeld_calib, simulator_refuses_a_staleness_it_cannot_hold_before_training
   cr_assert(strstr(err.msg, "delta 100000000") && strstr(err.msg, "--delta-cap"), "%s", err.msg);
   cr_assert_eq(r.rounds_done[0], 0);
   fai_fl_sim_result_free(&r);
+  fixture_free(&f);
+}
+
+/* The fitted drift exponent reproduces the runs' loss excesses: their ratio
+ * (F_S − F_1)/(F_{S/8} − F_1) equals (S^γ − 1)/((S/8)^γ − 1) unless γ sits at
+ * an end of [0.05, 2] (where the ratio is beyond what the range can give);
+ * and the constants file carries γ to the planner. */
+Test(fedmeld_calib, fitted_drift_exponent_matches_the_loss_excesses, .timeout = 60) {
+  pilot_fixture f;
+  fai_error err;
+  fixture(&f);
+  for (int seed = 1; seed <= 3; ++seed) {
+    fai_fl_constants c;
+    const fai_fl_calibration cal = cal_of(64, 32 * seed, 0);
+    cr_assert_eq(fai_fl_pilot_calibrated(&f.m, &f.tr, &f.part, 8, 0.05, 3, &cal, (uint64_t)seed,
+                                         2, &c, &err),
+                 FAI_OK, "%s", err.msg);
+    const double g = c.drift_exponent, S = 64;
+    cr_assert(c.drift_exponent_fitted);
+    cr_assert(g >= 0.05 && g <= 2, "gamma %g", g);
+    const double e1 = c.cal_loss[1] - c.cal_loss[0], e2 = c.cal_loss[2] - c.cal_loss[0];
+    if (e1 > 0 && e2 > 0 && g > 0.05 + 1e-9 && g < 2 - 1e-9)
+      cr_assert_float_eq((pow(S, g) - 1) / (pow(S / 8, g) - 1), e2 / e1, 1e-6 * (e2 / e1),
+                         "seed %d: gamma %g, excesses %g, %g", seed, g, e1, e2);
+    else if (!(e1 > 0) || !(e2 > 0))
+      cr_assert_eq(g, 2.0, "nothing to fit, gamma %g", g);
+    json_t *o = fai_fl_constants_json(&c);
+    cr_assert_eq(json_real_value(json_object_get(o, "drift_exponent")), g);
+    json_decref(o);
+  }
   fixture_free(&f);
 }

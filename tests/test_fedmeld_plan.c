@@ -35,6 +35,10 @@ static void random_constants(rnd *r, fai_fedmeld_constants *k) {
   k->c2 = rlog(r, 0.1, 10);
   k->c3 = rlog(r, 0.1, 10);
   k->t_cmp_s = rlog(r, 0.01, 1);
+  /* Drift exponent: PAPERS' 2 for odd seeds, else log-uniform in [0.2, 3] (a draw
+   * of its own, so the other constants are those of γ = 2). */
+  k->drift_exponent =
+      r->seed % 2 ? 2.0 : 0.2 * pow(15.0, fai_rng_uniform(r->seed, FAI_STREAM_TEST, 1ULL << 40));
 }
 
 /* --- SC-MR ---------------------------------------------------------------------------- */

@@ -169,19 +169,21 @@ typedef struct fai_fedmeld_constants {
   double batch;      /* batch size b (32) */
   double c1, c2, c3; /* bound constants (1, 1, 1) */
   double t_cmp_s;    /* one local SGD step (0.05 s) */
+  double drift_exponent; /* γ of the drift terms' τ^γ (2: PAPERS' τ²; the pilot fits it) */
 } fai_fedmeld_constants;
 void fai_fedmeld_constants_init(fai_fedmeld_constants *k);
 /* First non-positive or non-finite constant → FAI_EINVAL naming it. */
 fai_status fai_fedmeld_constants_check(const fai_fedmeld_constants *k, fai_error *err);
 /* Constants file {"format": "fluidai-fedmeld-constants", "version": 1, "L": ..,
- * "sigma2", "zeta2", "G2", "F_gap", "eta", "batch", "c1", "c2", "c3", "t_cmp_s"}
+ * "sigma2", "zeta2", "G2", "F_gap", "eta", "batch", "c1", "c2", "c3", "t_cmp_s",
+ * "drift_exponent"}
  * (every member optional; absent ones keep *k's values). */
 fai_status fai_fedmeld_constants_load_file(const char *path, fai_fedmeld_constants *k,
                                            fai_error *err);
 
 /* B(τ, α) for staleness δ over N areas with budget T (s) and t_com (s):
- *   4ΔF(t_cmp + t_com/τ)/(ηT) + c1ηLσ²/(Nb) + c2η²L²τ²(σ² + ζ²/p(α)) + c3η²L²τ²δ²G²α²,
- * p(α) = 2α(1−α)(1 − cos 2π/N).  +inf outside α ∈ (0, 1) or τ <= 0. */
+ *   4ΔF(t_cmp + t_com/τ)/(ηT) + c1ηLσ²/(Nb) + c2η²L²τ^γ(σ² + ζ²/p(α)) + c3η²L²τ^γδ²G²α²,
+ * p(α) = 2α(1−α)(1 − cos 2π/N), γ = k->drift_exponent (PAPERS §4.2: 2).  +inf outside α ∈ (0, 1) or τ <= 0. */
 double fai_fedmeld_bound(const fai_fedmeld_constants *k, int n_areas, double horizon_s,
                          double t_com_s, int delta, double tau, double alpha);
 /* MR: the α ∈ (0, ½] minimising ζ²/(2α(1−α)κ_N) + (c3/c2)δ²G²α², as the root of

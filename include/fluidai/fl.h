@@ -207,15 +207,19 @@ typedef struct fai_fl_constants {
    * without the calibration runs (cal_steps 0): c2 = c3 = 1 then. */
   int calibrated;
   double c2, c3;
+  double drift_exponent;     /* γ of the bound's τ^γ (PAPERS' τ²: 2) */
+  int drift_exponent_fitted; /* 1: γ fitted by the runs; 0: given */
   int cal_steps;             /* local steps of each calibration run (S) */
+  int cal_warmup;            /* τ = 1 FedAvg steps from w0 before the runs (W) */
+  double cal_loss_start;     /* training loss after the warm-up (where the runs start) */
   int cal_n_taus;
   int cal_taus[4];           /* τ of the runs (1 first) */
   double cal_loss[4];        /* training loss of the averaged model after S steps */
   double cal_loss_half;      /* τ = 1 run after S/2 steps */
   double cal_c0;             /* measured 1/s loss slope / the bound's 4ΔF/η */
-  double cal_drift_fit;      /* loss excess per unit of η²L²(σ²+ζ²)(τ²−1) (least squares) */
-  double cal_drift_ratio;    /* measured client drift / η²τ²(σ²+ζ²) at the largest τ */
-  double cal_move_ratio;     /* measured model movement over S/2 steps / η²(S/2)²G² */
+  double cal_drift_fit;      /* loss excess per unit of η²L²(σ²+ζ²)(τ^γ−1) (least squares) */
+  int cal_stale_tau, cal_stale_rounds; /* the staleness runs: τ = S/8, carried D rounds old */
+  double cal_stale_loss[2];  /* loss of the mean area model after S steps: fresh, stale */
 } fai_fl_constants;
 
 /* Short pilot run from the initial model: full-data gradients per client
@@ -226,14 +230,23 @@ typedef struct fai_fl_constants {
 fai_status fai_fl_pilot(const fai_fl_model *m, const fai_fl_dataset *train,
                         const fai_fl_partition *part, int batch, double lr, int steps,
                         uint64_t seed, int threads, fai_fl_constants *out, fai_error *err);
-/* fai_fl_pilot, then (cal_steps > 0) the calibration of c2 and c3: global
- * FedAvg runs of all clients from w0 for cal_steps local steps with τ = 1,
- * cal_steps/8 and cal_steps (cal_steps a multiple of 8, >= 8), see
- * sim_pilot.c.  FAI_EINVAL when the τ = 1 run does not lower the loss
- * (step size too large or too small to calibrate). */
+/* What the calibration runs (see sim_pilot.c). */
+typedef struct fai_fl_calibration {
+  int steps;             /* S: local steps of each run (a multiple of 8; 0: no calibration) (256) */
+  int warmup;            /* W: τ = 1 FedAvg steps from w0 before the runs (1024) */
+  double drift_exponent; /* γ of the bound's τ^γ (2: PAPERS' τ²); 0 = fit it from the runs */
+  int stale_rounds;      /* D: staleness (rounds of S/8 steps) of the stale run (4) */
+} fai_fl_calibration;
+void fai_fl_calibration_init(fai_fl_calibration *cal);
+
+/* fai_fl_pilot, then (cal->steps > 0) the calibration of c2, c3 and the drift
+ * exponent: global FedAvg of all clients, W warm-up steps with τ = 1 from w0,
+ * then from there S local steps with τ = 1, S/8 and S (S a multiple of 8,
+ * >= 8), see sim_pilot.c.  FAI_EINVAL when the τ = 1 run does not lower the
+ * loss (step size too large or too small to calibrate). */
 fai_status fai_fl_pilot_calibrated(const fai_fl_model *m, const fai_fl_dataset *train,
                                    const fai_fl_partition *part, int batch, double lr, int steps,
-                                   int cal_steps, uint64_t seed, int threads,
+                                   const fai_fl_calibration *cal, uint64_t seed, int threads,
                                    fai_fl_constants *out, fai_error *err);
 json_t *fai_fl_constants_json(const fai_fl_constants *c);
 

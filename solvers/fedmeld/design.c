@@ -3,11 +3,14 @@
  * steps τ*(δ) (closed form, rounded, clipped into δ's range) and the outer
  * loop over the staleness δ.
  *
- * For fixed δ the bound is a + b/τ + τ²·c2η²L²(σ² + A(α)) with
- *   A(α) = ζ²/(2α(1−α)κ_N) + (c3/c2)δ²G²α²,
- * so α* minimises A alone (whatever τ is) and, given α*, the bound is convex
- * in τ: the better of ⌊τ_c⌋ and ⌈τ_c⌉ clipped into the range is the best
- * integer there.  The design is therefore exact for this bound; the grid
+ * For fixed δ the bound is a + b/τ + τ^γ·c2η²L²(σ² + A(α)) with
+ *   A(α) = ζ²/(2α(1−α)κ_N) + (c3/c2)δ²G²α²
+ * (γ = 2 in PAPERS §4.2; the pilot fits γ to the simulator, see sim_pilot.c),
+ * so α* minimises A alone (whatever τ is) and, given α*, the bound's
+ * derivative in τ, (γKτ^{γ+1} − b)/τ², changes sign once, at
+ * τ_c = (b/(γK))^{1/(γ+1)} (for γ = 2 the cube root of b/2K): the bound falls
+ * before and rises after, so the better of ⌊τ_c⌋ and ⌈τ_c⌉ clipped into the
+ * range is the best integer there.  The design is therefore exact for this bound; the grid
  * oracle in tests/test_fedmeld_plan.c checks it. */
 #include <float.h>
 #include <math.h>
@@ -30,10 +33,12 @@ void fai_fedmeld_constants_init(fai_fedmeld_constants *k) {
   k->c2 = 1;
   k->c3 = 1;
   k->t_cmp_s = 0.05;
+  k->drift_exponent = 2;
 }
 
 #define CONST_FIELDS(X) \
-  X(L) X(sigma2) X(zeta2) X(G2) X(F_gap) X(eta) X(batch) X(c1) X(c2) X(c3) X(t_cmp_s)
+  X(L) X(sigma2) X(zeta2) X(G2) X(F_gap) X(eta) X(batch) X(c1) X(c2) X(c3) X(t_cmp_s) \
+  X(drift_exponent)
 
 fai_status fai_fedmeld_constants_check(const fai_fedmeld_constants *k, fai_error *err) {
 #define CHECK(f)                                                                           \
@@ -49,7 +54,7 @@ fai_status fai_fedmeld_constants_load_file(const char *path, fai_fedmeld_constan
                                            fai_error *err) {
   static const char *const keys[] = {"format", "version", "L", "sigma2", "zeta2", "G2", "F_gap",
                                      "eta", "batch", "c1", "c2", "c3", "t_cmp_s",
-                                     "calibration", NULL};
+                                     "drift_exponent", "calibration", NULL};
   fai_json_doc *doc = NULL;
   fai_status st = fai_json_load_file(path, &doc, err);
   if (st != FAI_OK) return st;
@@ -72,7 +77,7 @@ fai_status fai_fedmeld_constants_load_file(const char *path, fai_fedmeld_constan
   }
   if ((st = fai_jv_int(&root, "version", 1, 1, 1, 1, &ver, err))) goto done;
   {
-    /* "calibration": what the pilot fitted c2, c3 from (informational, not read). */
+    /* "calibration": what the pilot fitted c2, c3, γ from (informational, not read). */
     fai_jv cal;
     if (fai_jv_member(&root, "calibration", &cal) && !json_is_object(cal.v)) {
       st = fai_jv_error(&cal, FAI_EINVAL, err, "expected an object (the pilot's calibration)");
@@ -97,16 +102,29 @@ done:
 
 static double kappa(int n_areas) { return 1.0 - cos(FAI_TWO_PI / n_areas); }
 
+/* τ^γ (τ·τ for PAPERS' γ = 2, so those designs keep their bits). */
+static double tau_pow(const fai_fedmeld_constants *k, double tau) {
+  return k->drift_exponent == 2 ? tau * tau : pow(tau, k->drift_exponent);
+}
+
+/* The real minimiser (b/(γK))^{1/(γ+1)} of b/τ + Kτ^γ (cube root for γ = 2). */
+static double tau_star(const fai_fedmeld_constants *k, double b, double K) {
+  if (!(b > 0)) return 0;
+  const double g = k->drift_exponent;
+  return g == 2 ? cbrt(b / (2 * K)) : pow(b / (g * K), 1 / (g + 1));
+}
+
 double fai_fedmeld_bound(const fai_fedmeld_constants *k, int n_areas, double horizon_s,
                          double t_com_s, int delta, double tau, double alpha) {
   if (!(alpha > 0 && alpha < 1) || !(tau > 0)) return HUGE_VAL;
   const double p = 2 * alpha * (1 - alpha) * kappa(n_areas);
   const double e2l2 = k->eta * k->eta * k->L * k->L;
   const double d = (double)delta;
+  const double tg = tau_pow(k, tau);
   return 4 * k->F_gap * (k->t_cmp_s + t_com_s / tau) / (k->eta * horizon_s) +
          k->c1 * k->eta * k->L * k->sigma2 / (n_areas * k->batch) +
-         k->c2 * e2l2 * tau * tau * (k->sigma2 + k->zeta2 / p) +
-         k->c3 * e2l2 * tau * tau * d * d * k->G2 * alpha * alpha;
+         k->c2 * e2l2 * tg * (k->sigma2 + k->zeta2 / p) +
+         k->c3 * e2l2 * tg * d * d * k->G2 * alpha * alpha;
 }
 
 /* A(α) of the header comment. */
@@ -236,7 +254,7 @@ fai_status fai_fedmeld_design_solve(const fai_fedmeld_constants *k, int n_areas,
     out->delta_hi = d;
     const double a = fai_fedmeld_alpha_bisect(k, n_areas, d);
     const double K = k->c2 * e2l2 * (k->sigma2 + mr_objective(k, kap, d, a));
-    const double tc = bcoef > 0 ? cbrt(bcoef / (2 * K)) : 0;
+    const double tc = tau_star(k, bcoef, K);
     double cand[2] = {floor(tc), ceil(tc)};
     for (int i = 0; i < 2; i++) {
       double t = cand[i];

@@ -24,6 +24,7 @@ static json_t *constants_json(const fai_fedmeld_constants *k) {
   json_object_set_new(o, "c2", num(k->c2));
   json_object_set_new(o, "c3", num(k->c3));
   json_object_set_new(o, "t_cmp_s", num(k->t_cmp_s));
+  json_object_set_new(o, "drift_exponent", num(k->drift_exponent));
   return o;
 }
 
